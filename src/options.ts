@@ -1,0 +1,47 @@
+/**
+ * What a diagnosis needs to know, after the CLI has validated the user's input.
+ * `diagnose()` trusts these values: every check on user input happens in `cli/`.
+ */
+export type Scheme = "http" | "https";
+
+export interface DiagnoseRequest {
+  /** ASCII (punycode) hostname: sent as SNI and in the Host header, and resolved. */
+  readonly hostname: string;
+  /** The hostname as the user reads it (Unicode for an internationalised name). */
+  readonly displayHostname: string;
+  /** `--origin` as given (an IP literal or a name), or null to use the hostname's own address. */
+  readonly origin: string | null;
+  readonly scheme: Scheme;
+  readonly port: number;
+  readonly path: string;
+  readonly method: string;
+  /** Extra request header fields, in order, already checked for CR/LF and token syntax. */
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  readonly userAgent: string;
+}
+
+export interface DiagnoseOptions {
+  /** Per-phase deadline. */
+  readonly timeoutMs: number;
+  /** Deadline for the whole run, or null. */
+  readonly maxTimeMs: number | null;
+  /** The size a response header block may reach before `http.headers_too_large` (bytes). */
+  readonly maxHeaderSize: number;
+  /** Body bytes read before the probe stops reading (the rest is not read). */
+  readonly maxBodyBytes: number;
+  /** Extra trusted CA certificates (PEM), added to the public roots as the CDN's custom origin trust store would. */
+  readonly extraCaPem: readonly string[];
+  /** DNS servers ("ip" or "ip:port"); empty means the system's configuration. */
+  readonly dnsServers: readonly string[];
+  /** Aborts the whole run (Ctrl-C); the report is then marked incomplete. */
+  readonly signal?: AbortSignal;
+  /** Called as each phase starts, for the progress spinner. */
+  readonly onPhaseStart?: (phase: string) => void;
+}
+
+export const DEFAULTS = {
+  timeoutMs: 10_000,
+  maxHeaderSize: 8192,
+  maxBodyBytes: 1_048_576,
+  userAgent: "diag520 (+https://github.com/diag520/diag520)",
+} as const;

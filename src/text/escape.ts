@@ -1,0 +1,31 @@
+/**
+ * Makes bytes from an origin safe to print on a terminal (DESIGN.md, "The report"): an origin
+ * must not be able to move the cursor, clear the screen or retitle the window. Every C0 and C1
+ * control character, DEL, and every byte that is not printable ASCII is shown as an escape;
+ * backslash is doubled so that the escaped text is unambiguous. JSON output keeps the exact
+ * text instead (JSON's own escaping is already safe).
+ */
+const NAMED: Readonly<Record<number, string>> = { 0x09: "\\t", 0x0a: "\\n", 0x0d: "\\r", 0x5c: "\\\\" };
+
+/** Escapes a latin1 "wire" string (one character per byte). */
+export function escapeWireText(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const named = NAMED[code];
+    if (named !== undefined) out += named;
+    else if (code >= 0x20 && code < 0x7f) out += text[i];
+    else out += `\\x${code.toString(16).padStart(2, "0")}`;
+  }
+  return out;
+}
+
+/** Escapes any string (Unicode allowed, controls and bidi overrides not) for a terminal. */
+export function escapeForTerminal(text: string): string {
+  // C0, DEL, C1, and the bidi/format characters that can reorder what a reader sees.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
