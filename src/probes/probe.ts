@@ -24,6 +24,8 @@ export interface PipelineState {
   readonly facts: Partial<PhaseFacts>;
   /** Plain TCP after the tcp probe, replaced by the TLS socket after the tls probe. */
   socket: Socket | TLSSocket | null;
+  /** The decoded response body as read (at most `options.maxBodyBytes`), for the HAR file. */
+  responseBody: Buffer | null;
 }
 
 export interface ProbeResult<N extends PhaseName> {
