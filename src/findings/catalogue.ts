@@ -51,7 +51,7 @@ export type FindingCode = keyof typeof FINDING_CATALOGUE;
 export const FINDING_CODES = Object.keys(FINDING_CATALOGUE) as FindingCode[];
 
 /** Evidence values are plain JSON so that the report is one self-contained document. */
-export type EvidenceValue = string | number | boolean | null | readonly string[] | readonly number[];
+export type EvidenceValue = string | number | boolean | null | string[] | number[];
 export type Evidence = Readonly<Record<string, EvidenceValue>>;
 
 export interface Finding {

@@ -7,7 +7,9 @@
 import { z } from "zod";
 import { FINDING_CODES } from "../findings/catalogue.js";
 
-export const SCHEMA_VERSION = 1;
+import { SCHEMA_VERSION } from "./schema-version.js";
+
+export { SCHEMA_VERSION };
 
 const phaseName = z.enum(["dns", "tcp", "tls", "http"]);
 const edgeStatus = z.union([

@@ -1,0 +1,246 @@
+/**
+ * Redaction of secrets from every artefact (HAR, Markdown, JSON, human report, curl command).
+ * Two passes, because secrets travel two ways:
+ * - structurally: the value of every field named Authorization, Proxy-Authorization, Cookie,
+ *   Set-Cookie or `--redact <name>` is replaced wherever a field appears: header tuples, and
+ *   "Name: value" lines (plus their obs-fold continuations, RFC 9112 §5.2) in any text, which
+ *   covers the raw request and response heads;
+ * - by value: each secret value seen in those fields (and the parts of it that carry the
+ *   secret on their own: a cookie's value, an Authorization's credentials) is replaced in
+ *   every other string, and in the body bytes, because an origin may echo it anywhere.
+ * Values shorter than MIN_BY_VALUE_LENGTH are only redacted structurally: replacing "1" or
+ * "on" everywhere would mangle the report without protecting anything.
+ */
+import type { DiagnoseRequest } from "../options.js";
+import type { Report } from "../report/schema.js";
+import { reproduceCommand } from "./reproduce-command.js";
+
+export const REDACTED = "[REDACTED]";
+
+/** Always redacted (lower-case): credentials and session state (RFC 9110 §11.6, RFC 6265 §4). */
+export const ALWAYS_REDACTED_HEADERS = ["authorization", "proxy-authorization", "cookie", "set-cookie"] as const;
+
+const MIN_BY_VALUE_LENGTH = 4;
+
+export interface DiagnosisEvidence {
+  readonly report: Report;
+  readonly responseBody: Buffer | null;
+}
+
+type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
+
+/** The lower-case names to redact, the built-in ones first, each once. */
+export function redactedHeaderNames(extraNames: readonly string[]): string[] {
+  return [...new Set([...ALWAYS_REDACTED_HEADERS, ...extraNames.map((name) => name.trim().toLowerCase())])].filter(
+    (name) => name !== "",
+  );
+}
+
+/** The parts of a field value that are secret on their own, besides the whole value. */
+function secretParts(value: string): string[] {
+  const parts = [value, value.trim()];
+  const credentials = /^\S+\s+(.+)$/.exec(value.trim());
+  if (credentials?.[1] !== undefined) parts.push(credentials[1]); // "Bearer <token>", "Basic <b64>"
+  for (const pair of value.split(";")) {
+    const equals = pair.indexOf("=");
+    if (equals > 0) parts.push(pair.slice(equals + 1).trim()); // a cookie's value
+  }
+  return parts;
+}
+
+/** Redacts one piece of text or body; knows the names and the secret values. */
+class Redaction {
+  readonly #names: ReadonlySet<string>;
+  readonly #fieldLine: RegExp;
+  readonly #secrets = new Set<string>();
+  /** Names whose value was actually replaced somewhere. */
+  readonly hits = new Set<string>();
+
+  constructor(names: readonly string[]) {
+    this.#names = new Set(names);
+    const alternatives = names.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+    // A field line: optional indent, the name, optional whitespace, colon, the value to the end of the line.
+    this.#fieldLine = new RegExp(`^([ \\t]*)(${alternatives})([ \\t]*:[ \\t]*)([^\\n]*?)(\\r?)$`, "i");
+  }
+
+  isRedactedName(name: string): boolean {
+    return this.#names.has(name.trim().toLowerCase());
+  }
+
+  /** Remembers a secret value, with its wire (UTF-8 bytes as latin1) and shell-quoted forms. */
+  addSecret(value: string): void {
+    for (const part of secretParts(value)) {
+      if (part.length < MIN_BY_VALUE_LENGTH || part === REDACTED) continue;
+      this.#secrets.add(part);
+      this.#secrets.add(Buffer.from(part, "utf8").toString("latin1"));
+      this.#secrets.add(part.replaceAll("'", `'\\''`));
+    }
+  }
+
+  /** Collects the values of redacted fields found in `Name: value` lines of `text`. */
+  collectFromLines(text: string): void {
+    for (const line of text.split("\n")) {
+      const match = this.#fieldLine.exec(line);
+      if (match?.[4]) this.addSecret(match[4]);
+    }
+  }
+
+  /** Replaces the value of each redacted field line and its continuation lines. */
+  redactFieldLines(text: string): string {
+    if (!text.includes(":")) return text;
+    let inRedactedField = false;
+    const lines = text.split("\n").map((line) => {
+      const match = this.#fieldLine.exec(line);
+      if (match !== null) {
+        const [, indent = "", name = "", separator = "", value = "", cr = ""] = match;
+        inRedactedField = true;
+        if (value === "" || value === REDACTED) return line;
+        this.hits.add(name.toLowerCase());
+        return `${indent}${name}${separator}${REDACTED}${cr}`;
+      }
+      // obs-fold: a line starting with whitespace continues the previous field's value.
+      const continuation = /^([ \t]+)([^\n]*?)(\r?)$/.exec(line);
+      if (inRedactedField && continuation !== null && continuation[2] !== "") {
+        return `${continuation[1]}${REDACTED}${continuation[3]}`;
+      }
+      inRedactedField = false;
+      return line;
+    });
+    return lines.join("\n");
+  }
+
+  /** Replaces every known secret value in `text`, longest first so no fragment survives. */
+  redactValues(text: string): string {
+    let out = text;
+    for (const secret of this.#sortedSecrets()) out = out.replaceAll(secret, REDACTED);
+    return out;
+  }
+
+  redactText(text: string): string {
+    return this.redactValues(this.redactFieldLines(text));
+  }
+
+  redactBody(body: Buffer): Buffer {
+    let out = body;
+    for (const secret of this.#sortedSecrets()) {
+      for (const encoding of ["utf8", "latin1"] as const) {
+        out = replaceBytes(out, Buffer.from(secret, encoding), Buffer.from(REDACTED, "latin1"));
+      }
+    }
+    return out;
+  }
+
+  /** Structural pass over `[name, value]` tuples. */
+  redactTuple(field: readonly [string, string]): [string, string] {
+    if (!this.isRedactedName(field[0]) || field[1] === "" || field[1] === REDACTED) return [field[0], field[1]];
+    this.hits.add(field[0].trim().toLowerCase());
+    return [field[0], REDACTED];
+  }
+
+  #sortedSecrets(): string[] {
+    return [...this.#secrets].sort((a, b) => b.length - a.length);
+  }
+}
+
+function replaceBytes(haystack: Buffer, needle: Buffer, replacement: Buffer): Buffer {
+  let at = haystack.indexOf(needle);
+  if (at === -1) return haystack;
+  const pieces: Buffer[] = [];
+  let from = 0;
+  while (at !== -1) {
+    pieces.push(haystack.subarray(from, at), replacement);
+    from = at + needle.length;
+    at = haystack.indexOf(needle, from);
+  }
+  pieces.push(haystack.subarray(from));
+  return Buffer.concat(pieces);
+}
+
+/** Deep copy of a JSON value with every string passed through `redact`. */
+function mapStrings(value: Json, redact: (text: string) => string): Json {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((item: Json) => mapStrings(item, redact));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, redact)]));
+  }
+  return value;
+}
+
+/** The request with redacted header values replaced, e.g. for building the curl command. */
+export function redactRequest(request: DiagnoseRequest, extraNames: readonly string[]): DiagnoseRequest {
+  const redaction = new Redaction(redactedHeaderNames(extraNames));
+  return { ...request, headers: request.headers.map((field) => redaction.redactTuple([field[0], field[1]])) };
+}
+
+/** The address the curl command targets: where the tcp phase connected, else what DNS chose. */
+function diagnosedAddress(report: Report): string | null {
+  let address: string | null = null;
+  for (const phase of report.phases) {
+    if (phase.name === "tcp" && phase.facts !== null) return phase.facts.address;
+    if (phase.name === "dns" && phase.facts !== null) address = phase.facts.address;
+  }
+  return address;
+}
+
+/**
+ * Redacts a whole diagnosis: the report (every string in it) and the body bytes. Pure: the
+ * input is not mutated. `report.redacted` lists the names whose values were replaced.
+ */
+export function redactDiagnosis(
+  diagnosis: DiagnosisEvidence,
+  request: DiagnoseRequest,
+  extraNames: readonly string[],
+): DiagnosisEvidence {
+  const { report } = diagnosis;
+  const names = redactedHeaderNames(extraNames);
+  const redaction = new Redaction(names);
+
+  // First learn every secret value: what the request carried and what the origin sent back.
+  for (const [name, value] of request.headers) if (redaction.isRedactedName(name)) redaction.addSecret(value);
+  const http = report.phases.find((phase) => phase.name === "http")?.facts ?? null;
+  if (http !== null) {
+    redaction.collectFromLines(http.request.raw);
+    redaction.collectFromLines(http.response.rawHead);
+    for (const head of [...http.response.interim, ...(http.response.head ? [http.response.head] : [])]) {
+      for (const [name, value] of head.headers) if (redaction.isRedactedName(name)) redaction.addSecret(value);
+    }
+  }
+
+  // Header tuples are the one place where a field is not a "Name: value" line.
+  const phases = report.phases.map((phase) => {
+    if (phase.name !== "http" || phase.facts === null) return phase;
+    const { response } = phase.facts;
+    const redactHead = <H extends { headers: [string, string][] }>(head: H): H => ({
+      ...head,
+      headers: head.headers.map((field) => redaction.redactTuple(field)),
+    });
+    return {
+      ...phase,
+      facts: {
+        ...phase.facts,
+        response: {
+          ...response,
+          interim: response.interim.map(redactHead),
+          head: response.head === null ? null : redactHead(response.head),
+        },
+      },
+    };
+  });
+
+  // The request's own fields are secret whether or not the request was ever sent.
+  const redactedRequest = { ...request, headers: request.headers.map((field) => redaction.redactTuple([...field])) };
+  const address = diagnosedAddress(report);
+  const ours = report.reproduce.curl === reproduceCommand(request, address);
+  const curl = ours ? reproduceCommand(redactedRequest, address) : report.reproduce.curl;
+  const structural: Report = { ...report, phases, reproduce: { curl } };
+  const redacted = mapStrings(structural as unknown as Json, (text) => redaction.redactText(text)) as unknown as Report;
+
+  const responseBody = diagnosis.responseBody === null ? null : redaction.redactBody(diagnosis.responseBody);
+  const hitNames = names.filter((name) => redaction.hits.has(name));
+  return { report: { ...redacted, redacted: hitNames }, responseBody };
+}
+
+/** Redacts a report alone (see redactDiagnosis). */
+export function redactReport(report: Report, request: DiagnoseRequest, extraNames: readonly string[]): Report {
+  return redactDiagnosis({ report, responseBody: null }, request, extraNames).report;
+}

@@ -1,0 +1,132 @@
+/**
+ * The seeds' likelihood-ranked causes of a 520, and their fixes, as data (DESIGN.md "Causes
+ * and fixes"). High: origin down or overloaded; firewall or rate limiting blocking the CDN.
+ * Medium: TLS termination; header anomalies (and DNS, which the seeds' step 2 checks).
+ * Low: caching rules, a proxy in the origin path, intermittent routing.
+ */
+import type { FindingCode } from "../findings/catalogue.js";
+
+export type Likelihood = "high" | "medium" | "low";
+export type Effort = "easy" | "medium";
+
+export interface Fix {
+  readonly action: string;
+  readonly effort: Effort;
+}
+
+export interface Cause {
+  readonly title: string;
+  readonly likelihood: Likelihood;
+  readonly fixes: readonly Fix[];
+}
+
+export type CauseId =
+  | "origin_down"
+  | "firewall_blocking"
+  | "tls_misconfigured"
+  | "header_anomalies"
+  | "dns_misconfigured"
+  | "caching_rules"
+  | "proxy_in_path"
+  | "intermittent_routing";
+
+export const CAUSES = {
+  origin_down: {
+    title: "The origin server is down, overloaded or crashing",
+    likelihood: "high",
+    fixes: [
+      { action: "Check that the web server is running and listening on the port (systemctl status <service>; ss -ltnp)", effort: "easy" },
+      { action: "Read the web server's and application's error logs at the time of the failure (crashes, worker exhaustion, OOM kills)", effort: "easy" },
+      { action: "Check CPU, memory, disk I/O and connection limits (worker_connections, MaxRequestWorkers, process manager pool size); restart or scale the service", effort: "easy" },
+    ],
+  },
+  firewall_blocking: {
+    title: "A firewall, WAF or rate limit is blocking or resetting the CDN's connections",
+    likelihood: "high",
+    fixes: [
+      { action: "Allow the CDN's published ranges (https://www.cloudflare.com/ips) on ports 80 and 443 in the host firewall, the cloud security group and any WAF", effort: "easy" },
+      { action: "Review firewall, WAF, fail2ban and rate-limit logs for the CDN's addresses; exempt them from per-IP limits (all visitors arrive from few CDN addresses)", effort: "easy" },
+    ],
+  },
+  tls_misconfigured: {
+    title: "TLS on the origin is misconfigured (certificate, protocol or ciphers)",
+    likelihood: "medium",
+    fixes: [
+      { action: "Install a certificate that names the hostname and is issued by a public CA or the CDN's Origin CA, with its full chain", effort: "medium" },
+      { action: "Match the CDN's SSL mode to the origin: Full (strict) needs a valid certificate; Flexible talks plain HTTP to port 80", effort: "easy" },
+      { action: "Enable TLS 1.2 or 1.3 with an ECDHE-AES-GCM cipher and make the server answer for the hostname (SNI)", effort: "medium" },
+    ],
+  },
+  header_anomalies: {
+    title: "The origin sends a response the CDN cannot parse (header size or syntax, framing)",
+    likelihood: "medium",
+    fixes: [
+      { action: "Shrink the response headers: fewer or smaller cookies, shorter CSP and link headers", effort: "medium" },
+      { action: "Fix the application or server so that every response has a valid status line, well-formed header fields and one consistent length (Content-Length or chunked)", effort: "medium" },
+    ],
+  },
+  dns_misconfigured: {
+    title: "DNS points the CDN at the wrong origin (or at nothing)",
+    likelihood: "medium",
+    fixes: [
+      { action: "Check the A/AAAA/CNAME records in the CDN's DNS settings point at the origin's current address, and that an origin name resolves publicly", effort: "easy" },
+      { action: "Make sure the origin address is the server itself, not one of the CDN's own addresses (a loop)", effort: "easy" },
+    ],
+  },
+  caching_rules: {
+    title: "Caching or transform rules at the CDN change the request or response",
+    likelihood: "low",
+    fixes: [{ action: "Temporarily bypass cache and transform rules for the failing path and compare", effort: "easy" }],
+  },
+  proxy_in_path: {
+    title: "A proxy or load balancer between the CDN and the application rewrites or breaks responses",
+    likelihood: "low",
+    fixes: [
+      { action: "Test the application directly, then through each proxy in turn (load balancer, ingress, sidecar) to find the layer that changes the response", effort: "medium" },
+    ],
+  },
+  intermittent_routing: {
+    title: "Routing between the CDN and the origin is broken or intermittent",
+    likelihood: "low",
+    fixes: [
+      { action: "Check the origin's routing table for routes that swallow the CDN's ranges (e.g. a 172.0.0.0/8 route covering 172.64.0.0/13)", effort: "medium" },
+      { action: "Ask the hosting provider about packet loss or null routes towards the origin", effort: "easy" },
+    ],
+  },
+} as const satisfies Record<CauseId, Cause>;
+
+/**
+ * Which causes each finding points to, most specific first. Typed over every finding code, so
+ * a new code without a row here fails to compile.
+ */
+export const CAUSES_BY_FINDING = {
+  "dns.unresolvable": ["dns_misconfigured"],
+  "dns.not_proxied": [],
+  "dns.proxied": [],
+  "origin.unresolvable": ["dns_misconfigured"],
+  "origin.is_cdn_address": ["dns_misconfigured"],
+  "origin.from_hostname": [],
+  "tcp.refused": ["origin_down", "firewall_blocking"],
+  "tcp.timeout": ["firewall_blocking", "origin_down", "intermittent_routing"],
+  "tcp.unreachable": ["intermittent_routing", "firewall_blocking"],
+  "tls.handshake_failed": ["tls_misconfigured", "firewall_blocking"],
+  "tls.not_tls": ["tls_misconfigured"],
+  "tls.legacy_protocol": ["tls_misconfigured"],
+  "tls.cert_expired": ["tls_misconfigured"],
+  "tls.cert_not_yet_valid": ["tls_misconfigured"],
+  "tls.cert_hostname_mismatch": ["tls_misconfigured"],
+  "tls.cert_untrusted": ["tls_misconfigured"],
+  "http.empty_reply": ["origin_down", "firewall_blocking", "proxy_in_path"],
+  "http.connection_reset": ["firewall_blocking", "origin_down", "proxy_in_path"],
+  "http.headers_too_large": ["header_anomalies"],
+  "http.too_many_headers": ["header_anomalies"],
+  "http.missing_headers": ["header_anomalies", "proxy_in_path"],
+  "http.invalid_status_line": ["header_anomalies", "proxy_in_path"],
+  "http.invalid_header": ["header_anomalies", "proxy_in_path"],
+  "http.conflicting_framing": ["header_anomalies", "proxy_in_path"],
+  "http.truncated_body": ["origin_down", "proxy_in_path"],
+  "http.response_timeout": ["origin_down"],
+  "http.body_timeout": ["origin_down"],
+  "http.body_read_capped": [],
+  "http.origin_error": ["origin_down"],
+} as const satisfies Record<FindingCode, readonly CauseId[]>;

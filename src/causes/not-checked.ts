@@ -1,0 +1,37 @@
+/**
+ * What a diagnosis from this machine cannot see, said plainly with what would tell
+ * (DESIGN.md: "says what it could not check from where it stands").
+ */
+import type { DiagnoseRequest } from "../options.js";
+import type { NotChecked } from "../report/schema.js";
+
+const CDN_RANGES_URL = "https://www.cloudflare.com/ips";
+
+export function notCheckedFromHere(request: DiagnoseRequest): NotChecked[] {
+  const items: NotChecked[] = [
+    {
+      what: "A firewall, WAF or rate limit that treats only the CDN's addresses differently",
+      why: "diag520 connects from this machine's address, not from the CDN's ranges: a rule that drops, resets or throttles only those looks healthy from here",
+      howToTell: `Search the origin's firewall, WAF, fail2ban and rate-limit logs for the CDN's ranges (${CDN_RANGES_URL}) at the time of the 52x errors, and match them against the Ray IDs the CDN shows`,
+    },
+    {
+      what: "Failures that come and go (overload, restarts, routing)",
+      why: "one run is one request from one place",
+      howToTell: "Repeat the run while the CDN reports errors, and watch the origin's load and error log at the same moments",
+    },
+    {
+      what: "The CDN's own settings: SSL mode, Authenticated Origin Pulls, cache and transform rules",
+      why: "they live in the CDN's dashboard and change what the edge sends and expects, not what the origin answers",
+      howToTell:
+        "Check the SSL/TLS mode (Flexible talks HTTP to port 80; Full and Full (strict) TLS to 443), whether Authenticated Origin Pulls is on (the origin then demands a client certificate the CDN presents), and rules that match the failing path",
+    },
+  ];
+  if (request.scheme === "https") {
+    items.push({
+      what: "HTTP/2 to the origin",
+      why: "diag520 offers only http/1.1 in ALPN; the CDN offers h2 too, and an origin that accepts h2 but speaks it badly gets a 520",
+      howToTell: `Run: curl -sv --http2 -o /dev/null --resolve ${request.hostname}:${request.port}:<origin-ip> https://${request.hostname}:${request.port}${request.path} and see whether h2 is chosen and the response arrives`,
+    });
+  }
+  return items;
+}

@@ -1,0 +1,512 @@
+/**
+ * A strict parser for one response head (status line + field lines + empty line), modelled on
+ * what Cloudflare's proxy accepts: Pingora reads origin responses with httparse configured with
+ * `allow_spaces_after_header_name_in_responses` and `allow_obsolete_multiline_headers_in_responses`
+ * (cloudflare/pingora pingora-core/src/protocols/http/v1/client.rs, `parse_resp_buffer`).
+ * It never throws: every violation becomes a finding, and the head is still described.
+ * Input and output text is latin1 (one character per byte), so evidence keeps the exact bytes.
+ */
+import { type Finding, finding } from "../findings/catalogue.js";
+
+/** Pingora's MAX_HEADERS (pingora-core/src/protocols/http/v1/common.rs). */
+export const MAX_HEADER_FIELDS = 256;
+
+/** Longest excerpt of an offending line kept in evidence (the whole line can be megabytes). */
+const EVIDENCE_LINE_CHARS = 1024;
+
+export interface ParsedHead {
+  /** The status line without its line ending, or the first line when there is no status line. */
+  readonly statusLine: string;
+  readonly httpVersion: string | null;
+  readonly statusCode: number | null;
+  readonly reason: string | null;
+  /** [name, value] as received; obs-fold continuations stay in the value with their line breaks. */
+  readonly headers: Array<[string, string]>;
+  /** Bytes of the head on the wire, leading empty lines, status line and final empty line included. */
+  readonly headBytes: number;
+  /** true when the head ended with its empty line. */
+  readonly complete: boolean;
+  readonly fieldCount: number;
+  /** The largest field line (name, colon and value, without the line ending); may be a partial last line. */
+  readonly largestField: { readonly name: string; readonly bytes: number } | null;
+  /** Transfer-Encoding is present; `chunked` when chunked is its final coding (as Pingora decides). */
+  readonly transferEncoding: { readonly present: boolean; readonly chunked: boolean };
+  /** The Content-Length that frames the body, or null (absent, ignored, or invalid). */
+  readonly contentLength: number | null;
+  /** false when Content-Length is present, not overridden by Transfer-Encoding, and the edge rejects it. */
+  readonly contentLengthUsable: boolean;
+  readonly findings: Finding[];
+}
+
+export interface ParseHeadOptions {
+  /** false for a head cut short (read cap, close, timeout): the last line may be partial. */
+  readonly complete: boolean;
+}
+
+const STATUS_PREFIX = "HTTP/";
+
+/**
+ * Whether bytes start like a status line: "yes", "no", or "undecided" while fewer than five
+ * bytes are known. Leading empty lines are skipped first, as httparse does (`skip_empty_lines`).
+ */
+export function startsLikeStatusLine(text: string): "yes" | "no" | "undecided" {
+  const start = skipEmptyLines(text);
+  const known = Math.min(text.length - start, STATUS_PREFIX.length);
+  if (text.slice(start, start + known).toUpperCase() !== STATUS_PREFIX.slice(0, known)) return "no";
+  return known === STATUS_PREFIX.length ? "yes" : "undecided";
+}
+
+/** The finding for a response without a status line (HTTP/0.9 style); shared with the end-of-exchange checks. */
+export function missingStatusLineFinding(firstBytes: string, bytesReceived: number): Finding {
+  return finding(
+    "http.missing_headers",
+    "error",
+    "The origin answered without a status line or header fields (an HTTP/0.9-style reply): the " +
+      "bytes do not start with 'HTTP/'. The CDN rejects this as an unknown response and answers 520; " +
+      "HAProxy and Envoy answer 502, while nginx accepts it as HTTP/0.9 with status 200. Check what " +
+      "is listening on the origin port: often a non-HTTP service or a misconfigured proxy.",
+    { firstBytes: firstBytes.slice(0, 256), bytesReceived },
+  );
+}
+
+/** Parses one response head (see the file comment for which rules it follows). */
+export function parseResponseHead(head: Buffer, options: ParseHeadOptions): ParsedHead {
+  const text = head.toString("latin1");
+  const start = skipEmptyLines(text);
+  const lines = splitLines(text, start, options.complete);
+  const first = lines[0];
+  const findings: Finding[] = [];
+  const base = {
+    httpVersion: null,
+    statusCode: null,
+    reason: null,
+    headers: [] as Array<[string, string]>,
+    headBytes: head.length,
+    complete: options.complete,
+    fieldCount: 0,
+    largestField: null,
+    transferEncoding: { present: false, chunked: false },
+    contentLength: null,
+    contentLengthUsable: true,
+    findings,
+  };
+  if (first === undefined || startsLikeStatusLine(text) === "no") {
+    if (startsLikeStatusLine(text) === "no") findings.push(missingStatusLineFinding(text.slice(start), head.length));
+    return { ...base, statusLine: first?.content ?? "" };
+  }
+
+  const status = parseStatusLine(first);
+  if (status.problem !== null) findings.push(invalidStatusLineFinding(first, status.problem));
+  if (!first.terminated) return { ...base, statusLine: first.content, ...status.parts };
+
+  const fields = parseFieldLines(lines.slice(1), findings);
+  const statusCode = status.parts.statusCode;
+  const isFinal = statusCode === null || statusCode >= 200;
+  if (isFinal && options.complete && fields.headers.length === 0) findings.push(noFieldsFinding(first, head));
+  if (fields.headers.length > MAX_HEADER_FIELDS) findings.push(tooManyFieldsFinding(fields.headers.length));
+  const transferEncoding = readTransferEncoding(fields.headers);
+  const contentLength = isFinal
+    ? judgeContentLength(fields.headers, transferEncoding, findings)
+    : { value: null, usable: true };
+  return {
+    ...base,
+    statusLine: first.content,
+    ...status.parts,
+    headers: fields.headers,
+    fieldCount: fields.headers.length,
+    largestField: fields.largestField,
+    transferEncoding,
+    contentLength: contentLength.value,
+    contentLengthUsable: contentLength.usable,
+  };
+}
+
+interface Line {
+  /** Without the line ending (a CR before the LF is removed; any other CR stays). */
+  readonly content: string;
+  /** 1 for the status line. */
+  readonly number: number;
+  /** Byte offset of the line in the head. */
+  readonly offset: number;
+  /** false for a last line that the head was cut in. */
+  readonly terminated: boolean;
+}
+
+function skipEmptyLines(text: string): number {
+  let index = 0;
+  while (index < text.length && (text[index] === "\r" || text[index] === "\n")) index++;
+  return index;
+}
+
+/** Splits at LF; CRLF and bare LF both end a line (RFC 9112 §2.2; httparse accepts both). */
+function splitLines(text: string, start: number, complete: boolean): Line[] {
+  const lines: Line[] = [];
+  let offset = start;
+  while (offset < text.length) {
+    const lf = text.indexOf("\n", offset);
+    const end = lf === -1 ? text.length : lf;
+    const raw = text.slice(offset, end);
+    const content = lf !== -1 && raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (lf !== -1 && content === "") break; // the empty line that ends the head
+    if (lf === -1 && complete && content === "") break;
+    lines.push({ content, number: lines.length + 1, offset, terminated: lf !== -1 });
+    if (lf === -1) break;
+    offset = lf + 1;
+  }
+  return lines;
+}
+
+interface StatusParts {
+  httpVersion: string | null;
+  statusCode: number | null;
+  reason: string | null;
+}
+
+// httparse `parse_version`, `parse_code`, `parse_reason`: exactly HTTP/1.0 or HTTP/1.1, one SP,
+// three digits, then the end of the line or SP and a reason of HTAB / SP / VCHAR / obs-text.
+const STRICT_STATUS_LINE = /^(HTTP\/1\.[01]) ([0-9]{3})(?:$| ([\t\x20-\x7e\x80-\xff]*)$)/;
+const LOOSE_STATUS_LINE = /^(HTTP\/\S*)[ \t]+([0-9]{3})(?:[ \t]+(.*))?$/s;
+
+function parseStatusLine(line: Line): { parts: StatusParts; problem: string | null } {
+  const strict = STRICT_STATUS_LINE.exec(line.content);
+  if (strict !== null) {
+    const statusCode = Number(strict[2]);
+    const parts = { httpVersion: strict[1] ?? null, statusCode, reason: strict[3] ?? "" };
+    // Pingora builds an http::StatusCode, which accepts only 100–999.
+    return { parts, problem: statusCode < 100 ? "the status code is below 100" : null };
+  }
+  const loose = LOOSE_STATUS_LINE.exec(line.content);
+  const parts: StatusParts = {
+    httpVersion: loose?.[1] ?? (line.content.split(" ")[0] || null),
+    statusCode: loose?.[2] === undefined ? null : Number(loose[2]),
+    reason: loose?.[3] ?? null,
+  };
+  if (!line.terminated) return { parts, problem: null };
+  return { parts, problem: describeStatusLineProblem(line.content) };
+}
+
+function describeStatusLineProblem(content: string): string {
+  if (!/^HTTP\/1\.[01](?: |$)/.test(content)) return "the version is not HTTP/1.0 or HTTP/1.1";
+  const afterVersion = content.slice("HTTP/1.x ".length);
+  if (!/^[0-9]{3}(?: |$)/.test(afterVersion)) return "the status code is not exactly three digits after one space";
+  const bad = /[^\t\x20-\x7e\x80-\xff]/.exec(afterVersion.slice(3));
+  if (bad !== null) return `the reason phrase contains the control byte 0x${hex(bad[0])}`;
+  return "the status line does not match HTTP-version SP 3DIGIT [SP reason-phrase]";
+}
+
+function invalidStatusLineFinding(line: Line, problem: string): Finding {
+  return finding(
+    "http.invalid_status_line",
+    "error",
+    `The status line does not parse: ${problem}. The CDN's parser (httparse, in Pingora) accepts only ` +
+      "'HTTP/1.0' or 'HTTP/1.1', one space, a three-digit code and an optional reason, so it answers 520; " +
+      "nginx, HAProxy and Envoy answer 502.",
+    { statusLine: excerpt(line.content), problem, lineNumber: line.number, offset: line.offset },
+  );
+}
+
+function noFieldsFinding(statusLine: Line, head: Buffer): Finding {
+  return finding(
+    "http.missing_headers",
+    "error",
+    "The status line is followed directly by the empty line: the response has no header fields at all " +
+      "(no Content-Type, no Content-Length, no Date). Cloudflare lists missing response headers among the " +
+      "causes of 520. The usual cause is a hand-written response in the application or a broken proxy in front of it.",
+    { statusLine: excerpt(statusLine.content), rawHead: excerpt(head.toString("latin1")), headBytes: head.length },
+  );
+}
+
+function tooManyFieldsFinding(count: number): Finding {
+  return finding(
+    "http.too_many_headers",
+    "error",
+    `The response has ${count} header fields; the CDN's proxy (Pingora) parses at most ${MAX_HEADER_FIELDS} ` +
+      "and rejects the response beyond that, so the CDN answers 520. Usually a loop that appends a header " +
+      "(Set-Cookie, Link) on every pass.",
+    { fieldCount: count, limit: MAX_HEADER_FIELDS, source: "Pingora MAX_HEADERS" },
+  );
+}
+
+// RFC 9110 §5.6.2 tchar; the same set as httparse's HEADER_NAME_MAP.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const NON_TOKEN = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+// httparse HEADER_VALUE_MAP (seanmonstar/httparse src/lib.rs): a value byte is HTAB, 0x20–0x7E or
+// 0x80–0xFF; NUL, CR outside CRLF, the other C0 controls and DEL make the parse fail.
+const INVALID_VALUE_BYTE = /[^\t\x20-\x7e\x80-\xff]/;
+
+interface LineProblem {
+  readonly severity: "error" | "warning";
+  readonly kind: string;
+  readonly explanation: string;
+  readonly line: Line;
+  /** Index of the offending byte in the line, or null when the whole line is the problem. */
+  readonly column: number | null;
+}
+
+interface FieldLines {
+  headers: Array<[string, string]>;
+  largestField: { name: string; bytes: number } | null;
+}
+
+function parseFieldLines(lines: readonly Line[], findings: Finding[]): FieldLines {
+  const headers: Array<[string, string]> = [];
+  const problems: LineProblem[] = [];
+  let largestField: { name: string; bytes: number } | null = null;
+  let current: { name: string; bytes: number } | null = null;
+  let previousIsField = false;
+  const measure = () => {
+    if (current !== null && (largestField === null || current.bytes > largestField.bytes)) largestField = current;
+  };
+  for (const line of lines) {
+    if (!line.terminated) {
+      // A line the head was cut in: it counts for the size, not as a field.
+      measure();
+      current = { name: fieldNameOf(line.content), bytes: line.content.length };
+      continue;
+    }
+    const folded = line.content.startsWith(" ") || line.content.startsWith("\t");
+    const last = headers[headers.length - 1];
+    if (folded && previousIsField && last !== undefined && current !== null) {
+      problems.push(foldProblem(line));
+      const bad = INVALID_VALUE_BYTE.exec(line.content);
+      if (bad !== null) problems.push(valueByteProblem(line, bad.index, bad[0]));
+      last[1] = `${last[1]}\r\n${line.content}`;
+      current = { name: current.name, bytes: current.bytes + line.content.length };
+      continue;
+    }
+    measure();
+    current = { name: fieldNameOf(line.content), bytes: line.content.length };
+    const problem = folded ? leadingWhitespaceProblem(line) : checkFieldLine(line, problems);
+    previousIsField = problem === null;
+    if (problem !== null) {
+      problems.push(problem);
+      continue;
+    }
+    const colon = line.content.indexOf(":");
+    const name = line.content.slice(0, colon).replace(/[ \t]+$/, "");
+    const value = line.content
+      .slice(colon + 1)
+      .replace(/^[ \t]+/, "")
+      .replace(/[ \t]+$/, "");
+    headers.push([name, value]);
+  }
+  measure();
+  findings.push(...lineProblemFindings(problems));
+  return { headers, largestField };
+}
+
+function fieldNameOf(content: string): string {
+  const colon = content.indexOf(":");
+  return (colon === -1 ? content.slice(0, 64) : content.slice(0, colon)).replace(/[ \t]+$/, "");
+}
+
+/** The first rule a field line breaks (an error), or null; a tolerated deviation is added to `problems`. */
+function checkFieldLine(line: Line, problems: LineProblem[]): LineProblem | null {
+  const content = line.content;
+  const colon = content.indexOf(":");
+  const nameEnd = colon === -1 ? content.length : colon;
+  const rawName = content.slice(0, nameEnd);
+  const name = rawName.replace(/[ \t]+$/, "");
+  const special = /[\0\r]/.exec(rawName);
+  if (special !== null) return valueByteProblem(line, special.index, special[0]);
+  if (colon === -1) {
+    return error(line, "no_colon", "the field line has no colon between name and value", null);
+  }
+  if (name === "") return error(line, "empty_name", "the field name is empty", 0);
+  if (!TOKEN.test(name)) {
+    const bad = NON_TOKEN.exec(name);
+    const column = bad?.index ?? 0;
+    return error(
+      line,
+      "invalid_name",
+      `the field name contains ${describeByte(bad?.[0] ?? "")}, which is not a token character (RFC 9110 §5.6.2)`,
+      column,
+    );
+  }
+  const badValue = INVALID_VALUE_BYTE.exec(content.slice(colon + 1));
+  if (badValue !== null) return valueByteProblem(line, colon + 1 + badValue.index, badValue[0]);
+  if (rawName !== name) {
+    problems.push({
+      severity: "warning",
+      kind: "whitespace_before_colon",
+      explanation: "whitespace between the field name and the colon (forbidden by RFC 9112 §5.1)",
+      line,
+      column: name.length,
+    });
+  }
+  return null;
+}
+
+function valueByteProblem(line: Line, column: number, char: string): LineProblem {
+  if (char === "\0") return error(line, "nul", "the line contains a NUL byte", column);
+  if (char === "\r") return error(line, "bare_cr", "the line contains a CR that is not followed by LF", column);
+  return error(line, "control_byte", `the line contains the control byte 0x${hex(char)}`, column);
+}
+
+function foldProblem(line: Line): LineProblem {
+  return {
+    severity: "warning",
+    kind: "obs_fold",
+    explanation: "a line starting with whitespace continues the previous field (obs-fold, deprecated by RFC 9112 §5.2)",
+    line,
+    column: 0,
+  };
+}
+
+function leadingWhitespaceProblem(line: Line): LineProblem {
+  // httparse reads a whitespace-led line with no field before it as a bad field name.
+  return error(line, "leading_whitespace", "a line starts with whitespace but there is no field for it to continue", 0);
+}
+
+function error(line: Line, kind: string, explanation: string, column: number | null): LineProblem {
+  return { severity: "error", kind, explanation, line, column };
+}
+
+/** One finding per error, and one per kind of tolerated deviation, each with its first line and a count. */
+function lineProblemFindings(problems: readonly LineProblem[]): Finding[] {
+  const findings: Finding[] = [];
+  const errors = problems.filter((problem) => problem.severity === "error");
+  const firstError = errors[0];
+  if (firstError !== undefined) {
+    findings.push(
+      finding(
+        "http.invalid_header",
+        "error",
+        `A header field line does not parse: ${firstError.explanation}. The CDN's parser (httparse, in ` +
+          "Pingora) rejects the whole response, so the CDN answers 520; nginx ('upstream sent invalid header'), " +
+          "HAProxy and Envoy answer 502.",
+        { ...lineEvidence(firstError), linesWithErrors: errors.length, lineNumbers: lineNumbers(errors) },
+      ),
+    );
+  }
+  const warnings = problems.filter((problem) => problem.severity === "warning");
+  for (const kind of new Set(warnings.map((problem) => problem.kind))) {
+    const ofKind = warnings.filter((problem) => problem.kind === kind);
+    const first = ofKind[0];
+    if (first === undefined) continue;
+    findings.push(
+      finding(
+        "http.invalid_header",
+        "warning",
+        `A header field line has ${first.explanation}. The CDN's parser tolerates this in responses ` +
+          "(Pingora enables it in httparse), but nginx and HAProxy reject the response with 502.",
+        { ...lineEvidence(first), lines: ofKind.length, lineNumbers: lineNumbers(ofKind) },
+      ),
+    );
+  }
+  return findings;
+}
+
+function lineEvidence(problem: LineProblem): Record<string, string | number | boolean | null> {
+  const column = problem.column;
+  return {
+    problem: problem.kind,
+    line: excerpt(problem.line.content),
+    lineBytes: problem.line.content.length,
+    lineNumber: problem.line.number,
+    offset: problem.line.offset,
+    column,
+    byte: column === null ? null : (problem.line.content[column] ?? null),
+  };
+}
+
+function lineNumbers(problems: readonly LineProblem[]): number[] {
+  return problems.slice(0, 20).map((problem) => problem.line.number);
+}
+
+function readTransferEncoding(headers: ReadonlyArray<readonly [string, string]>): {
+  present: boolean;
+  chunked: boolean;
+} {
+  const values = headers.filter(([name]) => name.toLowerCase() === "transfer-encoding").map(([, value]) => value);
+  const last = values[values.length - 1];
+  if (last === undefined) return { present: false, chunked: false };
+  // Pingora `is_chunked_encoding_from_headers`: chunked must be the last coding of the last field.
+  const lastCoding = last.slice(last.lastIndexOf(",") + 1).trim();
+  return { present: true, chunked: lastCoding.toLowerCase() === "chunked" };
+}
+
+const MAX_U64 = 2n ** 64n - 1n;
+
+/**
+ * Content-Length as Pingora reconciles it (common.rs `content_length_parse_all`, after hyper):
+ * every value, across fields and comma lists, must be 1*DIGIT and all must be equal.
+ * When Transfer-Encoding is present Content-Length does not frame the body (RFC 9112 §6.3).
+ */
+function judgeContentLength(
+  headers: ReadonlyArray<readonly [string, string]>,
+  transferEncoding: { present: boolean; chunked: boolean },
+  findings: Finding[],
+): { value: number | null; usable: boolean } {
+  const fields = headers.filter(([name]) => name.toLowerCase() === "content-length").map(([, value]) => value);
+  if (fields.length === 0) return { value: null, usable: true };
+  const tokens = fields.flatMap((value) => value.split(",").map((token) => token.trim()));
+  const evidence = { contentLength: fields, fields: fields.length };
+  if (transferEncoding.present) {
+    const te = headers.filter(([name]) => name.toLowerCase() === "transfer-encoding").map(([, value]) => value);
+    findings.push(
+      finding(
+        "http.conflicting_framing",
+        "warning",
+        "The response has both Content-Length and Transfer-Encoding. The CDN lets Transfer-Encoding win and " +
+          "ignores Content-Length (RFC 9112 §6.3; Pingora drops it), so this request works, but it is the shape " +
+          "of response splitting: a proxy that frames by Content-Length reads a different body. Send one or the other.",
+        { ...evidence, transferEncoding: te },
+      ),
+    );
+    return { value: null, usable: true };
+  }
+  const invalid = tokens.filter((token) => !/^[0-9]+$/.test(token) || BigInt(token) > MAX_U64);
+  if (invalid.length > 0) {
+    findings.push(
+      finding(
+        "http.invalid_header",
+        "error",
+        "Content-Length is not a non-negative decimal number. The CDN cannot tell where the body ends and " +
+          "rejects the response (Pingora: InvalidHTTPHeader), so it answers 520; nginx answers 502.",
+        { ...evidence, problem: "invalid_content_length", invalidValues: invalid },
+      ),
+    );
+    return { value: null, usable: false };
+  }
+  const distinct = [...new Set(tokens.map((token) => BigInt(token).toString()))];
+  if (distinct.length > 1) {
+    findings.push(
+      finding(
+        "http.conflicting_framing",
+        "error",
+        `The response declares ${distinct.length} different Content-Length values (${distinct.join(", ")}). ` +
+          "RFC 9110 §8.6 makes this an unrecoverable framing error: the CDN rejects it and answers 520, " +
+          "as do nginx, HAProxy and Envoy (502).",
+        { ...evidence, distinctValues: distinct },
+      ),
+    );
+    return { value: null, usable: false };
+  }
+  if (tokens.length > 1) {
+    findings.push(
+      finding(
+        "http.conflicting_framing",
+        "warning",
+        `Content-Length is repeated with the same value (${tokens.join(", ")}). RFC 9110 §8.6 lets a recipient ` +
+          "accept identical values as one, and current Pingora collapses them (common.rs " +
+          "`content_length_parse_all`, after hyper), but stricter proxies reject any duplicate: send it once.",
+        evidence,
+      ),
+    );
+  }
+  return { value: Number(distinct[0]), usable: true };
+}
+
+function excerpt(text: string): string {
+  return text.length > EVIDENCE_LINE_CHARS ? text.slice(0, EVIDENCE_LINE_CHARS) : text;
+}
+
+function hex(char: string): string {
+  return char.charCodeAt(0).toString(16).padStart(2, "0");
+}
+
+function describeByte(char: string): string {
+  const code = char.charCodeAt(0);
+  return code >= 0x21 && code < 0x7f ? `'${char}'` : `the byte 0x${hex(char)}`;
+}

@@ -1,0 +1,102 @@
+/**
+ * Validators for the CLI's option values. Each failure is a UsageError whose one-line message
+ * names the argument and says what would be valid. Hand-written rather than zod: zod takes about
+ * 70 ms to load, more than the whole start-up budget of a diagnosis (DESIGN.md "Budgets").
+ */
+import { isIP } from "node:net";
+import { UsageError } from "../errors.js";
+import { parseHostname } from "./hostname.js";
+
+/** RFC 9110 §5.6.2 token characters: header names and methods. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export function parsePort(input: string): number {
+  if (!/^[0-9]+$/.test(input)) throw new UsageError(`invalid --port '${input}': give a whole number from 1 to 65535`);
+  const port = Number(input);
+  if (port < 1 || port > 65535) throw new UsageError(`invalid --port '${input}': ports run from 1 to 65535`);
+  return port;
+}
+
+export function parseScheme(input: string): "http" | "https" {
+  if (input === "http" || input === "https") return input;
+  throw new UsageError(`invalid --scheme '${input}': use http or https`);
+}
+
+/** Seconds, decimals allowed, turned into milliseconds. */
+export function parseSeconds(input: string, flag: string): number {
+  const seconds = /^[0-9]+(\.[0-9]+)?$|^\.[0-9]+$/.test(input) ? Number(input) : Number.NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`invalid ${flag} '${input}': give a number of seconds greater than 0, such as 10 or 2.5`);
+  }
+  if (seconds > 86_400) throw new UsageError(`invalid ${flag} '${input}': at most 86400 seconds (one day)`);
+  return Math.round(seconds * 1000);
+}
+
+export function parseByteCount(input: string, flag: string, max: number): number {
+  if (!/^[0-9]+$/.test(input) || Number(input) < 1) {
+    throw new UsageError(`invalid ${flag} '${input}': give a whole number of bytes from 1 to ${max}`);
+  }
+  const bytes = Number(input);
+  if (bytes > max) throw new UsageError(`invalid ${flag} '${input}': at most ${max} bytes`);
+  return bytes;
+}
+
+export function parseMethod(input: string): string {
+  if (!TOKEN.test(input)) throw new UsageError(`invalid --method '${input}': a method is a token such as GET, HEAD or POST`);
+  return input.toUpperCase() === input ? input : input.toUpperCase();
+}
+
+export function parsePath(input: string): string {
+  if (!input.startsWith("/")) throw new UsageError(`invalid --path '${input}': it must start with '/', as in /login`);
+  // Only visible ASCII may go on the request line (RFC 9112 §3.2); spaces must be %20.
+  if (!/^[\x21-\x7e]+$/.test(input)) {
+    throw new UsageError(`invalid --path '${input}': use only visible ASCII; encode spaces and other characters as %XX`);
+  }
+  return input;
+}
+
+/** A header line as given to --header: "Name: value". CR, LF and NUL would let a value smuggle a second header or request. */
+export function parseHeader(input: string): readonly [string, string] {
+  const colon = input.indexOf(":");
+  if (colon <= 0) throw new UsageError(`invalid --header '${input}': write it as 'Name: value'`);
+  const name = input.slice(0, colon);
+  const value = input.slice(colon + 1).trim();
+  if (!TOKEN.test(name)) throw new UsageError(`invalid --header '${input}': the name '${name}' may hold only token characters (letters, digits, -)`);
+  if (/[\r\n\0]/.test(value)) throw new UsageError(`invalid --header '${name}': the value may not contain CR, LF or NUL`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0001-\u0008\u000a-\u001f\u007f]/.test(value)) throw new UsageError(`invalid --header '${name}': the value may not contain control characters`);
+  return [name, value];
+}
+
+export function parseUserAgent(input: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(input)) throw new UsageError("invalid --user-agent: it may not contain CR, LF or other control characters");
+  return input;
+}
+
+/** --origin: an IPv4 or IPv6 literal (brackets allowed, no port) or a hostname. */
+export function parseOrigin(input: string): string {
+  const bracketed = /^\[(.*)\](:\d*)?$/.exec(input);
+  if (bracketed) {
+    if (bracketed[2] !== undefined) throw new UsageError(`invalid --origin '${input}': give the address without a port; use --port for the port`);
+    if (isIP(bracketed[1] ?? "") !== 6) throw new UsageError(`invalid --origin '${input}': '${bracketed[1]}' is not an IPv6 address`);
+    return bracketed[1] as string;
+  }
+  if (isIP(input) !== 0) return input;
+  if (input.includes(":")) {
+    const hostPort = /^([^:]+):(\d+)$/.exec(input);
+    if (hostPort) throw new UsageError(`invalid --origin '${input}': give the address without a port; use --port ${hostPort[2]}`);
+    throw new UsageError(`invalid --origin '${input}': not an IPv6 address (such as 2001:db8::1) nor a hostname`);
+  }
+  return parseHostname(input, "--origin").ascii;
+}
+
+/** --dns-server: "ip", "ip:port" or "[ipv6]:port". */
+export function parseDnsServer(input: string): string {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(input);
+  const v4 = /^([^:]+):(\d+)$/.exec(input);
+  const [address, port] = v6 ? [v6[1] ?? "", v6[2]] : v4 ? [v4[1] ?? "", v4[2]] : [input, undefined];
+  if (isIP(address) === 0) throw new UsageError(`invalid --dns-server '${input}': give an IP address, optionally with a port (127.0.0.1:5353, [::1]:53)`);
+  if (port !== undefined) parsePort(port);
+  return input;
+}

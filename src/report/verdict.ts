@@ -1,0 +1,36 @@
+/**
+ * The one-line answer: what the CDN would most likely answer, and why. The deciding finding is
+ * the first error in pipeline order — an earlier phase's failure is what the edge meets first.
+ */
+import type { Finding } from "../findings/catalogue.js";
+import type { PhaseResult, Verdict } from "./schema.js";
+
+export function decideVerdict(findings: readonly Finding[], phases: readonly PhaseResult[], interruption: string | null): Verdict {
+  const deciding = findings.find((f) => f.severity === "error");
+  if (deciding) return { ok: false, edgeStatus: deciding.edgeStatus, summary: errorSummary(deciding) };
+  if (interruption !== null) {
+    return { ok: true, edgeStatus: null, summary: `incomplete: ${interruption} before every phase ran; nothing failing was found so far` };
+  }
+  const warnings = findings.filter((f) => f.severity === "warning").length;
+  const tail = warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"} below)` : "";
+  return { ok: true, edgeStatus: null, summary: `no fault found that would make the CDN fail this request: ${healthyOutcome(phases)}${tail}` };
+}
+
+function errorSummary(f: Finding): string {
+  const what = lowerFirst(f.title);
+  if (f.edgeStatus === null) return `diag520 could not diagnose the origin: ${what}`;
+  const strictOnly = f.code.startsWith("tls.cert_") ? " in SSL mode Full (strict)" : "";
+  return `the CDN would answer ${f.edgeStatus}${strictOnly}: ${what}`;
+}
+
+function healthyOutcome(phases: readonly PhaseResult[]): string {
+  const http = phases.find((p) => p.name === "http");
+  const head = http?.name === "http" ? http.facts?.response.head : null;
+  if (!http || http.status === "skipped" || !head) return "every phase that ran passed";
+  const status = head.statusCode === null ? "a response" : `${head.statusCode}${head.reason ? ` ${head.reason}` : ""}`;
+  return `the origin answered ${status} in ${http.durationMs} ms`;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
