@@ -36,14 +36,23 @@ export function redactedHeaderNames(extraNames: readonly string[]): string[] {
   );
 }
 
-/** The parts of a field value that are secret on their own, besides the whole value. */
-function secretParts(value: string): string[] {
+/**
+ * The parts of a field value that are secret on their own, besides the whole value: the
+ * credentials after an auth scheme ("Bearer <token>", RFC 9110 §11.4), each cookie's value,
+ * and a Set-Cookie's value but not its attributes (a Domain is not a secret, RFC 6265 §4.1).
+ */
+function secretParts(name: string, value: string): string[] {
   const parts = [value, value.trim()];
-  const credentials = /^\S+\s+(.+)$/.exec(value.trim());
-  if (credentials?.[1] !== undefined) parts.push(credentials[1]); // "Bearer <token>", "Basic <b64>"
-  for (const pair of value.split(";")) {
-    const equals = pair.indexOf("=");
-    if (equals > 0) parts.push(pair.slice(equals + 1).trim()); // a cookie's value
+  const lowerName = name.trim().toLowerCase();
+  if (lowerName === "cookie" || lowerName === "set-cookie") {
+    const pairs = value.split(";");
+    for (const pair of lowerName === "cookie" ? pairs : pairs.slice(0, 1)) {
+      const equals = pair.indexOf("=");
+      if (equals > 0) parts.push(pair.slice(equals + 1).trim());
+    }
+  } else {
+    const credentials = /^\S+\s+(.+)$/.exec(value.trim());
+    if (credentials?.[1] !== undefined) parts.push(credentials[1]);
   }
   return parts;
 }
@@ -68,8 +77,8 @@ class Redaction {
   }
 
   /** Remembers a secret value, with its wire (UTF-8 bytes as latin1) and shell-quoted forms. */
-  addSecret(value: string): void {
-    for (const part of secretParts(value)) {
+  addSecret(name: string, value: string): void {
+    for (const part of secretParts(name, value)) {
       if (part.length < MIN_BY_VALUE_LENGTH || part === REDACTED) continue;
       this.#secrets.add(part);
       this.#secrets.add(Buffer.from(part, "utf8").toString("latin1"));
@@ -81,7 +90,7 @@ class Redaction {
   collectFromLines(text: string): void {
     for (const line of text.split("\n")) {
       const match = this.#fieldLine.exec(line);
-      if (match?.[4]) this.addSecret(match[4]);
+      if (match?.[4]) this.addSecret(match[2] ?? "", match[4]);
     }
   }
 
@@ -172,14 +181,13 @@ export function redactRequest(request: DiagnoseRequest, extraNames: readonly str
   return { ...request, headers: request.headers.map((field) => redaction.redactTuple([field[0], field[1]])) };
 }
 
-/** The address the curl command targets: where the tcp phase connected, else what DNS chose. */
-function diagnosedAddress(report: Report): string | null {
-  let address: string | null = null;
+/** The addresses a reproduce command may have been built for: what DNS chose, where TCP connected, none. */
+function candidateAddresses(report: Report): (string | null)[] {
+  const addresses: (string | null)[] = [];
   for (const phase of report.phases) {
-    if (phase.name === "tcp" && phase.facts !== null) return phase.facts.address;
-    if (phase.name === "dns" && phase.facts !== null) address = phase.facts.address;
+    if ((phase.name === "dns" || phase.name === "tcp") && phase.facts !== null) addresses.push(phase.facts.address);
   }
-  return address;
+  return [...addresses, null];
 }
 
 /**
@@ -196,13 +204,13 @@ export function redactDiagnosis(
   const redaction = new Redaction(names);
 
   // First learn every secret value: what the request carried and what the origin sent back.
-  for (const [name, value] of request.headers) if (redaction.isRedactedName(name)) redaction.addSecret(value);
+  for (const [name, value] of request.headers) if (redaction.isRedactedName(name)) redaction.addSecret(name, value);
   const http = report.phases.find((phase) => phase.name === "http")?.facts ?? null;
   if (http !== null) {
     redaction.collectFromLines(http.request.raw);
     redaction.collectFromLines(http.response.rawHead);
     for (const head of [...http.response.interim, ...(http.response.head ? [http.response.head] : [])]) {
-      for (const [name, value] of head.headers) if (redaction.isRedactedName(name)) redaction.addSecret(value);
+      for (const [name, value] of head.headers) if (redaction.isRedactedName(name)) redaction.addSecret(name, value);
     }
   }
 
@@ -229,9 +237,12 @@ export function redactDiagnosis(
 
   // The request's own fields are secret whether or not the request was ever sent.
   const redactedRequest = { ...request, headers: request.headers.map((field) => redaction.redactTuple([...field])) };
-  const address = diagnosedAddress(report);
-  const ours = report.reproduce.curl === reproduceCommand(request, address);
-  const curl = ours ? reproduceCommand(redactedRequest, address) : report.reproduce.curl;
+  // Rebuild our own command from the redacted request (exact even for short values); any
+  // other command is left to the by-value pass, which also knows the shell-quoted forms.
+  const address = candidateAddresses(report).find(
+    (candidate) => report.reproduce.curl === reproduceCommand(request, candidate),
+  );
+  const curl = address === undefined ? report.reproduce.curl : reproduceCommand(redactedRequest, address);
   const structural: Report = { ...report, phases, reproduce: { curl } };
   const redacted = mapStrings(structural as unknown as Json, (text) => redaction.redactText(text)) as unknown as Report;
 

@@ -34,8 +34,9 @@ export function requestUrl(request: DiagnoseRequest, host: string = request.host
 export function reproduceCommand(request: DiagnoseRequest, address: string | null): string {
   // -v shows both heads, -sS keeps errors but drops the progress meter, -o /dev/null keeps
   // a binary or huge body off the terminal; --globoff stops curl reading [] and {} in the
-  // path (or an IPv6 URL) as a glob, --path-as-is stops it squashing /../ the way we did not.
-  const words = ["curl", "-v", "-sS", "-o", "/dev/null", "--globoff", "--path-as-is"];
+  // path (or an IPv6 URL) as a glob, --path-as-is stops it squashing /../ the way we did not;
+  // --noproxy: diag520 connects directly, and a proxy from the environment would ignore --resolve.
+  const words = ["curl", "-v", "-sS", "-o", "/dev/null", "--noproxy", "*", "--globoff", "--path-as-is"];
   let url = requestUrl(request);
   if (address !== null && address !== request.hostname) {
     if (request.scheme === "http") {
@@ -45,7 +46,10 @@ export function reproduceCommand(request: DiagnoseRequest, address: string | nul
       words.push("--resolve", `${request.hostname}:${request.port}:${bracketed(address)}`);
     } else {
       // --resolve cannot override an IP-literal hostname; --connect-to can (curl 7.49+).
-      words.push("--connect-to", `${bracketed(request.hostname)}:${request.port}:${bracketed(address)}:${request.port}`);
+      words.push(
+        "--connect-to",
+        `${bracketed(request.hostname)}:${request.port}:${bracketed(address)}:${request.port}`,
+      );
     }
   }
   if (request.method === "HEAD") words.push("-I");

@@ -121,6 +121,7 @@ export const CAUSES_BY_FINDING = {
   "http.headers_too_large": ["header_anomalies"],
   "http.too_many_headers": ["header_anomalies"],
   "http.missing_headers": ["header_anomalies", "proxy_in_path"],
+  "http.incomplete_head": ["origin_down", "proxy_in_path"],
   "http.invalid_status_line": ["header_anomalies", "proxy_in_path"],
   "http.invalid_header": ["header_anomalies", "proxy_in_path"],
   "http.conflicting_framing": ["header_anomalies", "proxy_in_path"],

@@ -36,6 +36,7 @@ export const FINDING_CATALOGUE = {
   "http.headers_too_large": { phase: "http", title: "The response header block is too large", edgeStatus: 520 },
   "http.too_many_headers": { phase: "http", title: "The response has too many header fields", edgeStatus: 520 },
   "http.missing_headers": { phase: "http", title: "The response has no header fields", edgeStatus: 520 },
+  "http.incomplete_head": { phase: "http", title: "The origin closed the connection in the middle of the response header", edgeStatus: 520 },
   "http.invalid_status_line": { phase: "http", title: "The status line does not parse", edgeStatus: 520 },
   "http.invalid_header": { phase: "http", title: "A header field line is malformed", edgeStatus: 520 },
   "http.conflicting_framing": { phase: "http", title: "The response framing is ambiguous", edgeStatus: 520 },

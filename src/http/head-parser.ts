@@ -102,7 +102,7 @@ export function parseResponseHead(head: Buffer, options: ParseHeadOptions): Pars
   const fields = parseFieldLines(lines.slice(1), findings);
   const statusCode = status.parts.statusCode;
   const isFinal = statusCode === null || statusCode >= 200;
-  if (isFinal && options.complete && fields.headers.length === 0) findings.push(noFieldsFinding(first, head));
+  if (isFinal && options.complete && lines.length === 1) findings.push(noFieldsFinding(first, head));
   if (fields.headers.length > MAX_HEADER_FIELDS) findings.push(tooManyFieldsFinding(fields.headers.length));
   const transferEncoding = readTransferEncoding(fields.headers);
   const contentLength = isFinal

@@ -109,10 +109,13 @@ function judge(
     originAddresses: origin === null ? [] : [...origin.addresses],
     address,
   };
-  return { ok: address !== null, summary: summarise(host, hostnameProxied, origin, address), facts, findings };
+  // An error here (no address, or an origin inside the CDN's ranges) means there is nothing
+  // diag520 should connect to: never open a connection to the CDN's own addresses for --origin.
+  const ok = address !== null && !findings.some((f) => f.severity === "error");
+  return { ok, summary: summarise(host, hostnameProxied, origin, address), facts, findings };
 }
 
-/** First IPv4, else first IPv6: the order curl and the CDN's own connect prefer for an A+AAAA name. */
+/** First IPv4, else first IPv6: one predictable choice (curl would race both); the summary counts the rest. */
 function pickAddress(addresses: readonly string[]): string | null {
   return addresses.find((a) => parseIp(a)?.family === 4) ?? addresses[0] ?? null;
 }
@@ -166,7 +169,7 @@ function originUnresolvable(origin: Resolved, failure: ResolveFailure): Finding 
   return finding(
     "origin.unresolvable",
     "error",
-    `The origin name ${origin.name} has no A or AAAA answer: ${failure.explanation}${lookupNote(failure)}. The CDN cannot resolve it either and answers 530 with error 1016 ("origin DNS error"). Fix the origin's DNS record, or point the CDN's record at an address.`,
+    `The origin name ${origin.name} has no A or AAAA answer: ${failure.explanation}${lookupNote(failure)}. If the CDN's resolvers get the same answer, it fails the request with 530, error 1016 ("origin DNS error"). Fix the origin's DNS record, or point the CDN's record at an address.`,
     failureEvidence(origin.name, failure),
   );
 }
@@ -230,7 +233,12 @@ function fromHostname(host: Resolved, address: string): Finding {
 
 function originIsCdn(target: Resolved, cdnAddresses: readonly string[], fromHostnameOnly: boolean): Finding {
   const ranges = unique(cdnAddresses.map((a) => findCdnRange(a) ?? ""));
-  const evidence = { name: target.name, cdnAddresses: [...cdnAddresses], cdnRanges: ranges, rangesPublished: CDN_RANGES_PUBLISHED };
+  const evidence = {
+    name: target.name,
+    cdnAddresses: [...cdnAddresses],
+    cdnRanges: ranges,
+    rangesPublished: CDN_RANGES_PUBLISHED,
+  };
   if (fromHostnameOnly) {
     return finding(
       "origin.is_cdn_address",
@@ -272,7 +280,7 @@ function isLocalhostName(name: string): boolean {
 class Resolution {
   private resolver: Resolver | null = null;
   private readonly aborted: Promise<"aborted">;
-  private readonly onAbort = (): void => this.resolver?.cancel();
+  private onAbort: () => void = () => {};
 
   constructor(
     private readonly servers: readonly string[],
@@ -280,10 +288,13 @@ class Resolution {
     private readonly signal: AbortSignal,
   ) {
     this.aborted = new Promise((resolve) => {
-      if (signal.aborted) resolve("aborted");
-      else signal.addEventListener("abort", () => resolve("aborted"), { once: true });
+      this.onAbort = () => {
+        this.resolver?.cancel();
+        resolve("aborted");
+      };
     });
-    signal.addEventListener("abort", this.onAbort, { once: true });
+    if (signal.aborted) this.onAbort();
+    else signal.addEventListener("abort", this.onAbort, { once: true });
   }
 
   close(): void {
@@ -316,10 +327,6 @@ class Resolution {
     const cnames = cname.status === "fulfilled" ? cname.value : [];
     if (addresses.length > 0) return { name, addresses, cnames, source: "dns", failure: null };
 
-    const codes = [v4, v6].map((r) => (r.status === "rejected" ? errorCode(r.reason) : "ENODATA"));
-    const code = this.signal.aborted
-      ? "ETIMEOUT"
-      : (FAILURE_PRIORITY.find((c) => codes.includes(c)) ?? codes.find((c) => c !== "ENODATA") ?? "ENODATA");
     // curl resolves through getaddrinfo, which reads the hosts file: mirror that, unless the
     // user chose the DNS servers (then the hosts file is not what they asked about).
     const trySystem = this.servers.length === 0 && !this.signal.aborted;
@@ -327,6 +334,10 @@ class Resolution {
       const system = await this.systemLookup(name);
       if (system.length > 0) return { name, addresses: system, cnames, source: "getaddrinfo", failure: null };
     }
+    const codes = [v4, v6].map((r) => (r.status === "rejected" ? errorCode(r.reason) : "ENODATA"));
+    const code = this.signal.aborted
+      ? "ETIMEOUT"
+      : (FAILURE_PRIORITY.find((c) => codes.includes(c)) ?? codes.find((c) => c !== "ENODATA") ?? "ENODATA");
     return { name, addresses: [], cnames, source: "dns", failure: describeFailure(code, trySystem) };
   }
 

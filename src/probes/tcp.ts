@@ -4,8 +4,8 @@
  * the resolved IP the same way).
  */
 import { connect, isIP, type Socket } from "node:net";
-import { classifySocketError, type ConnectFailure } from "../net/classify-socket-error.js";
 import { type Finding, finding } from "../findings/catalogue.js";
+import { type ConnectFailure, classifySocketError } from "../net/classify-socket-error.js";
 import type { TcpFacts } from "../report/schema.js";
 import type { PipelineState, Probe, ProbeResult } from "./probe.js";
 
@@ -49,7 +49,13 @@ export function formatEndpoint(address: string, port: number): string {
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
-function failureFinding(failure: ConnectFailure, endpoint: string, port: number, timeoutMs: number, evidence: Record<string, string | number | null>): Finding {
+function failureFinding(
+  failure: ConnectFailure,
+  endpoint: string,
+  port: number,
+  timeoutMs: number,
+  evidence: Record<string, string | number | null>,
+): Finding {
   const code = failure.errorCode ?? "no error code";
   switch (failure.kind) {
     case "refused":
@@ -104,10 +110,20 @@ async function probeTcp(state: PipelineState, signal: AbortSignal): Promise<Prob
     ...extra,
   });
   if (address === null || address === "") {
-    return { ok: false, summary: "no address to connect to: the DNS phase did not pick one", facts: facts({}), findings: [] };
+    return {
+      ok: false,
+      summary: "no address to connect to: the DNS phase did not pick one",
+      facts: facts({}),
+      findings: [],
+    };
   }
   if (isIP(address) === 0) {
-    return { ok: false, summary: `"${address}" is not an IP address, so there is nothing to connect to`, facts: facts({}), findings: [] };
+    return {
+      ok: false,
+      summary: `"${address}" is not an IP address, so there is nothing to connect to`,
+      facts: facts({}),
+      findings: [],
+    };
   }
 
   const endpoint = formatEndpoint(address, port);

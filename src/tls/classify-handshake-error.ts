@@ -35,7 +35,9 @@ const NO_COMMON_PROTOCOL_CODES: ReadonlySet<string> = new Set([
   "ERR_SSL_NO_CIPHERS_AVAILABLE",
 ]);
 
-const ALERT_CODE = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)$/;
+/** OpenSSL names most received alerts *_ALERT_<NAME>; a few TLS 1.0 extension-era ones lack "ALERT_". */
+const ALERT_CODE =
+  /^ERR_SSL_(?:(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)|TLSV1_(UNRECOGNIZED_NAME|UNSUPPORTED_EXTENSION|CERTIFICATE_UNOBTAINABLE|BAD_CERTIFICATE_STATUS_RESPONSE|BAD_CERTIFICATE_HASH_VALUE))$/;
 
 export function classifyHandshakeError(error: unknown): HandshakeFailure {
   const codes = errorCodes(error);
@@ -46,7 +48,11 @@ export function classifyHandshakeError(error: unknown): HandshakeFailure {
   };
   const reason = typeof fields.reason === "string" ? fields.reason : null;
   const message = typeof fields.message === "string" ? fields.message : "";
-  const result = (kind: HandshakeFailureKind, errorCode: string | null, alert: string | null = null): HandshakeFailure => ({
+  const result = (
+    kind: HandshakeFailureKind,
+    errorCode: string | null,
+    alert: string | null = null,
+  ): HandshakeFailure => ({
     kind,
     errorCode,
     reason,
@@ -55,7 +61,8 @@ export function classifyHandshakeError(error: unknown): HandshakeFailure {
 
   for (const code of codes) {
     if (NOT_TLS_CODES.has(code)) return result("not_tls", code);
-    const alert = ALERT_CODE.exec(code)?.[1];
+    const match = ALERT_CODE.exec(code);
+    const alert = match?.[1] ?? match?.[2];
     if (alert) return result("alert", code, alert.toLowerCase());
     if (NO_COMMON_PROTOCOL_CODES.has(code)) return result("no_common_protocol", code);
     // A real RST carries an errno from the read(2); Node's own "socket disconnected before

@@ -100,7 +100,9 @@ test("the lab starts and closes twice in a row without leaving a socket open", a
     const lab = await startLab();
     assert.ok(performance.now() - started < 10_000, "starts well within 10 s");
     // Hold a kept-open and a never-answered connection: close() must end them too.
-    const held = await Promise.all(["keep-alive", "response-timeout"].map((name) => plainRequest(find(lab, name).port)));
+    const held = await Promise.all(
+      ["keep-alive", "response-timeout"].map((name) => plainRequest(find(lab, name).port)),
+    );
     for (const socket of held) socket.on("error", () => {});
     await lab.close();
     await Promise.all(held.map((socket) => (socket.closed ? null : once(socket, "close"))));

@@ -1,0 +1,236 @@
+/**
+ * The Markdown report to paste into a support ticket: what Cloudflare's 520 page and a hosting
+ * provider ask for (the steps to reproduce, the request and response as seen at the origin),
+ * with the diagnosis on top. Origin bytes only ever appear inside code blocks, escaped with
+ * escapeWireText, behind a fence longer than any backtick run they contain (CommonMark 0.31
+ * §4.5: a fence closes only on a run at least as long), so an origin cannot break out of the
+ * block, inject links, or drive a terminal that shows the raw file.
+ */
+import type { EvidenceValue } from "../findings/catalogue.js";
+import type { HttpFacts, PhaseResult, Report } from "../report/schema.js";
+import { escapeForTerminal, escapeWireText } from "../text/escape.js";
+import type { DiagnosisEvidence } from "./redact.js";
+
+export interface MarkdownEnvironment {
+  readonly version: string;
+  readonly node: string;
+  readonly os: string;
+  readonly nowUtc: string;
+  /** The local address the origin saw the connection from, when known. */
+  readonly sourceAddress: string | null;
+}
+
+const SEVERITY_MARK = { error: "❌ error", warning: "⚠️ warning", info: "ℹ️ info" } as const;
+
+/** Text outside code blocks: no controls, no newlines, Markdown punctuation taken literally. */
+export function markdownInline(text: string): string {
+  return escapeForTerminal(text.replace(/\r?\n/g, " ")).replace(/[\\`*_[\]<>|~&#!]/g, "\\$&");
+}
+
+/** Inline code, for short values that we wrote ourselves (codes, header names). */
+function code(text: string): string {
+  const safe = escapeForTerminal(text.replace(/\r?\n/g, " "));
+  const longestRun = Math.max(0, ...(safe.match(/`+/g) ?? []).map((run) => run.length));
+  const ticks = "`".repeat(longestRun + 1);
+  return longestRun > 0 ? `${ticks} ${safe} ${ticks}` : `${ticks}${safe}${ticks}`;
+}
+
+/** A fenced block whose fence no content line can close. */
+export function codeBlock(content: string, language = ""): string {
+  const longestRun = Math.max(0, ...(content.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(Math.max(3, longestRun + 1));
+  return `${fence}${language}\n${content}\n${fence}`;
+}
+
+/** Wire bytes, one escaped line per line received; CR and other controls shown as escapes. */
+export function escapeWireLines(raw: string): string {
+  const lines = raw.split("\n");
+  const last = lines.pop() ?? "";
+  // Every line but the last ended with LF; the last is shown only when bytes followed the final LF.
+  const shown = lines.map((line) => `${escapeWireText(line)}\\n`);
+  if (last !== "") shown.push(escapeWireText(last));
+  return shown.join("\n");
+}
+
+/** Evidence may hold origin bytes (latin1) or our own Unicode text: both are escaped. */
+function escapeEvidenceText(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: latin1 range check
+  return /^[\u0000-\u00ff]*$/.test(text) ? escapeWireText(text) : escapeForTerminal(text).replace(/\n/g, "\\n");
+}
+
+function evidenceValue(value: EvidenceValue): string {
+  if (typeof value === "string") return escapeEvidenceText(value);
+  if (Array.isArray(value))
+    return `[${value.map((item) => (typeof item === "string" ? escapeEvidenceText(item) : String(item))).join(", ")}]`;
+  return String(value);
+}
+
+function httpFacts(report: Report): HttpFacts | null {
+  return (report.phases.find((phase) => phase.name === "http")?.facts as HttpFacts | null | undefined) ?? null;
+}
+
+function addressOf(report: Report): string | null {
+  for (const phase of report.phases) if (phase.name === "tcp" && phase.facts !== null) return phase.facts.address;
+  for (const phase of report.phases) if (phase.name === "dns" && phase.facts !== null) return phase.facts.address;
+  return null;
+}
+
+function verdictSection(report: Report): string[] {
+  const { target, verdict } = report;
+  const address = addressOf(report);
+  const edge =
+    verdict.edgeStatus === null
+      ? "none: the CDN would pass the origin's response on"
+      : `**${verdict.edgeStatus}**, the status the CDN would answer with instead of the origin's response`;
+  const lines = [
+    `# diag520 report: ${markdownInline(target.displayHostname)}`,
+    "",
+    `**Verdict:** ${markdownInline(verdict.summary)}`,
+    "",
+    `- Predicted edge status: ${edge}`,
+    `- Request: ${code(`${target.method} ${target.scheme}://${target.hostname}:${target.port}${target.path}`)}`,
+    `- Origin diagnosed: ${address === null ? "no address found" : code(address)}${target.origin !== null && target.origin !== address ? ` (${code(`--origin ${target.origin}`)})` : ""}`,
+    `- Run: ${markdownInline(report.startedAt)}, ${Math.round(report.durationMs)} ms, exit code ${report.exitCode}`,
+  ];
+  if (!report.complete) lines.push(`- **Incomplete run:** ${markdownInline(report.interruption ?? "interrupted")}`);
+  if (report.redacted.length > 0) {
+    lines.push(`- Redacted: the values of ${report.redacted.map(code).join(", ")} are replaced by \`[REDACTED]\``);
+  }
+  return lines;
+}
+
+function findingsSection(report: Report): string[] {
+  const lines = ["## Findings", ""];
+  if (report.findings.length === 0) return [...lines, "No findings."];
+  for (const item of report.findings) {
+    lines.push(`### ${SEVERITY_MARK[item.severity]} ${code(item.code)}: ${markdownInline(item.title)}`, "");
+    lines.push(
+      `Phase ${item.phase}${item.edgeStatus === null ? "" : `, edge status ${item.edgeStatus}`}. ${markdownInline(item.detail)}`,
+    );
+    const evidence = Object.entries(item.evidence);
+    if (evidence.length > 0) {
+      lines.push(
+        "",
+        codeBlock(evidence.map(([key, value]) => `${escapeForTerminal(key)}: ${evidenceValue(value)}`).join("\n")),
+      );
+    }
+    lines.push("");
+  }
+  return lines;
+}
+
+function causesSection(report: Report): string[] {
+  const lines = ["## Likely causes and fixes", ""];
+  if (report.causes.length === 0) return [...lines, "No cause is supported by the evidence."];
+  for (const cause of [...report.causes].sort((a, b) => a.rank - b.rank)) {
+    const supportedBy = cause.supportedBy.map(code).join(", ");
+    lines.push(
+      `${cause.rank}. **${markdownInline(cause.title)}** (likelihood ${cause.likelihood}; supported by ${supportedBy})`,
+    );
+    for (const fix of cause.fixes) lines.push(`   - ${markdownInline(fix.action)} (effort: ${fix.effort})`);
+  }
+  return lines;
+}
+
+function notCheckedSection(report: Report): string[] {
+  if (report.notChecked.length === 0) return [];
+  return [
+    "## What could not be checked from here",
+    "",
+    ...report.notChecked.map(
+      (item) =>
+        `- **${markdownInline(item.what)}**: ${markdownInline(item.why)} How to tell: ${markdownInline(item.howToTell)}`,
+    ),
+  ];
+}
+
+function exchangeSection(report: Report): string[] {
+  const http = httpFacts(report);
+  const httpPhase = report.phases.find((phase) => phase.name === "http");
+  const lines = ["## The exact request sent", ""];
+  if (http === null || http.request.raw === "") {
+    const why = httpPhase?.skipReason ?? httpPhase?.summary ?? "the http phase did not run";
+    return [...lines, `Not sent: ${markdownInline(why)}`];
+  }
+  lines.push(
+    `${http.request.bytes} bytes; \`\\r\` and \`\\n\` are the line ends as written.`,
+    "",
+    codeBlock(escapeWireLines(http.request.raw), "http"),
+  );
+  lines.push("", "## The response head as received", "");
+  const { response } = http;
+  const summary = `${response.bytesReceived} bytes received; the connection ended as: ${response.end}.`;
+  if (response.rawHead === "") return [...lines, `${summary} Nothing to show: no response bytes arrived.`];
+  const truncated = response.rawHeadTruncated ? " Shown truncated." : "";
+  const interim =
+    response.interim.length > 0 ? ` ${response.interim.length} interim (1xx) response(s) came first.` : "";
+  lines.push(`${summary}${interim}${truncated} Bytes outside printable ASCII are shown as \`\\xNN\`.`, "");
+  lines.push(codeBlock(escapeWireLines(response.rawHead), "http"));
+  return lines;
+}
+
+function formatMs(value: number | null): string {
+  return value === null ? "" : `${Math.round(value * 10) / 10} ms`;
+}
+
+function timingSection(report: Report): string[] {
+  const lines = ["## Timings", "", "| phase | status | duration | summary |", "|---|---|---|---|"];
+  for (const phase of report.phases as PhaseResult[]) {
+    const summary = phase.status === "skipped" && phase.skipReason !== null ? phase.skipReason : phase.summary;
+    lines.push(`| ${phase.name} | ${phase.status} | ${formatMs(phase.durationMs)} | ${markdownInline(summary)} |`);
+  }
+  const response = httpFacts(report)?.response;
+  if (response !== undefined) {
+    lines.push(
+      "",
+      `HTTP, counted from the request being written: first byte ${formatMs(response.firstByteMs) || "never"}, ` +
+        `head complete ${formatMs(response.headMs) || "never"}, response complete ${formatMs(response.completeMs) || "never"}.`,
+    );
+  }
+  return lines;
+}
+
+function environmentSection(report: Report, env: MarkdownEnvironment): string[] {
+  let source = env.sourceAddress;
+  for (const phase of report.phases)
+    if (source === null && phase.name === "tcp") source = phase.facts?.localAddress ?? null;
+  return [
+    "## Environment",
+    "",
+    "| | |",
+    "|---|---|",
+    `| diag520 | ${markdownInline(env.version)} |`,
+    `| Node.js | ${markdownInline(env.node)} |`,
+    `| OS | ${markdownInline(env.os)} |`,
+    `| time (UTC) | ${markdownInline(env.nowUtc)} |`,
+    `| diagnosed from | ${source === null ? "unknown" : markdownInline(source)} |`,
+  ];
+}
+
+function reproduceSection(report: Report): string[] {
+  const redactedNote =
+    report.redacted.length > 0 ? " Put the real values back where it says `[REDACTED]` before running it." : "";
+  return [
+    "## Reproduce",
+    "",
+    `The same request, made the same way (same address, same Host and SNI).${redactedNote}`,
+    "",
+    codeBlock(report.reproduce.curl, "sh"),
+  ];
+}
+
+/** Renders the ticket report. The diagnosis should already be redacted (redactDiagnosis). */
+export function renderMarkdownReport(diagnosis: DiagnosisEvidence, env: MarkdownEnvironment): string {
+  const { report } = diagnosis;
+  const sections = [
+    verdictSection(report),
+    findingsSection(report),
+    causesSection(report),
+    notCheckedSection(report),
+    exchangeSection(report),
+    timingSection(report),
+    environmentSection(report, env),
+    reproduceSection(report),
+  ].filter((section) => section.length > 0);
+  return `${sections.map((section) => section.join("\n").trimEnd()).join("\n\n")}\n`;
+}

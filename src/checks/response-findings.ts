@@ -1,0 +1,257 @@
+/**
+ * Turns what the response reader recorded, and how the exchange ended, into findings
+ * (DESIGN.md pipeline step 5). Pure: no I/O, no clock. Details name what other proxies do with
+ * the same fault (FACTS.md, "What other proxies do").
+ */
+import { type Finding, finding } from "../findings/catalogue.js";
+import { missingStatusLineFinding, type ParsedHead } from "../http/head-parser.js";
+import { headerLimitsCrossed } from "../http/header-limits.js";
+import type { ResponseRecord } from "../http/response-reader.js";
+
+export interface ExchangeEnd {
+  /**
+   * "complete": the reader wanted no more bytes (see `ResponseRecord.stop`);
+   * "closed": the peer closed cleanly first; "reset": ECONNRESET, or EPIPE on the write;
+   * "timeout": the deadline fired; "error": any other socket error.
+   */
+  readonly kind: "complete" | "closed" | "reset" | "timeout" | "error";
+  readonly errorCode: string | null;
+  readonly during: "write" | "read";
+  /** From the start of the exchange until it ended. */
+  readonly elapsedMs: number;
+  /** The deadline that fired, for "timeout". */
+  readonly timeoutMs: number | null;
+}
+
+export interface ResponseCheckOptions {
+  readonly maxHeaderSize: number;
+  readonly maxBodyBytes: number;
+}
+
+const EXCERPT = 256;
+
+export function responseFindings(record: ResponseRecord, end: ExchangeEnd, options: ResponseCheckOptions): Finding[] {
+  const findings: Finding[] = [];
+  for (const head of record.interim) findings.push(...head.findings);
+  const head = record.head ?? record.partialHead;
+  if (head !== null) findings.push(...head.findings);
+  if (record.noStatusLine) findings.push(missingStatusLineFinding(record.firstBytes, record.bytesReceived));
+  if (head !== null && head.headBytes > options.maxHeaderSize) {
+    findings.push(headersTooLarge(head, record.head === null, options.maxHeaderSize));
+  }
+  findings.push(...endFindings(record, end));
+  if (record.stop === "body_cap") findings.push(bodyCapped(record, options.maxBodyBytes));
+  const status = record.head?.statusCode ?? null;
+  if (status !== null && status >= 500 && status <= 599) findings.push(originError(record.head as ParsedHead));
+  return findings;
+}
+
+function endFindings(record: ResponseRecord, end: ExchangeEnd): Finding[] {
+  const timing = { bytesReceived: record.bytesReceived, elapsedMs: round(end.elapsedMs) };
+  const headRead = record.head !== null || record.noStatusLine;
+  if (record.chunkError !== null) return [brokenChunks(record)];
+  switch (end.kind) {
+    case "complete":
+      return [];
+    case "closed":
+      if (record.bytesReceived === 0) return [emptyReply(timing)];
+      if (!headRead) return [closedInHead(record, timing)];
+      return record.bodyComplete ? [] : [truncatedBody(record, timing)];
+    case "reset":
+    case "error":
+      return record.bodyComplete ? [] : [connectionReset(record, end, timing)];
+    case "timeout":
+      if (!headRead) return [responseTimeout(record, end, timing)];
+      return record.bodyComplete ? [] : [bodyTimeout(record, end, timing)];
+  }
+}
+
+type Timing = { readonly bytesReceived: number; readonly elapsedMs: number };
+
+function emptyReply(timing: Timing): Finding {
+  return finding(
+    "http.empty_reply",
+    "error",
+    `The origin accepted the connection and the request, then closed it after ${timing.elapsedMs} ms ` +
+      "without sending a single byte. The CDN answers 520; nginx logs 'upstream prematurely closed " +
+      "connection' (502), HAProxy answers 502, Envoy 503, curl exits with 52. Typical causes: the " +
+      "application crashed on this request, or a firewall or security module drops the CDN's requests.",
+    timing,
+  );
+}
+
+function closedInHead(record: ResponseRecord, timing: Timing): Finding {
+  const partial = record.partialHead;
+  const statusOnly = partial !== null && partial.fieldCount === 0;
+  return finding(
+    statusOnly ? "http.missing_headers" : "http.incomplete_head",
+    "error",
+    (statusOnly
+      ? "The origin sent a status line and closed the connection without any header fields. "
+      : "The origin closed the connection in the middle of the response header block, before the empty " +
+        "line that ends it. ") +
+      "The CDN cannot read a response from it (Pingora: ConnectionClosed while reading response headers) " +
+      "and answers 520; nginx, HAProxy and Envoy answer 502. The application most likely crashed while " +
+      "writing its response.",
+    {
+      ...timing,
+      headComplete: false,
+      received: record.rawHead?.toString("latin1", 0, EXCERPT) ?? "",
+      headBytes: partial?.headBytes ?? 0,
+      fieldCount: partial?.fieldCount ?? 0,
+    },
+  );
+}
+
+function truncatedBody(record: ResponseRecord, timing: Timing): Finding {
+  const chunked = record.framing === "chunked";
+  return finding(
+    "http.truncated_body",
+    "error",
+    chunked
+      ? "The origin closed the connection before the last chunk (the zero-size chunk that ends a " +
+          "chunked body). The CDN has already forwarded part of the body and cuts the response short; " +
+          "nginx, HAProxy and Envoy do the same. The application most likely crashed mid-response."
+      : `The origin closed the connection after ${record.bodyBytes} of the ${record.contentLength} body bytes ` +
+          "that its Content-Length announced. The CDN cuts the response short (Pingora: 'Peer prematurely " +
+          "closed connection'); nginx, HAProxy and Envoy do the same. Check for a crash mid-response or a " +
+          "Content-Length computed before compression or templating.",
+    {
+      ...timing,
+      framing: record.framing,
+      expectedBodyBytes: chunked ? null : record.contentLength,
+      receivedBodyBytes: record.bodyBytes,
+      expected: chunked ? "the last chunk (0-size)" : `${record.contentLength} bytes`,
+    },
+  );
+}
+
+function brokenChunks(record: ResponseRecord): Finding {
+  const error = record.chunkError;
+  return finding(
+    "http.truncated_body",
+    "error",
+    `The chunked body is malformed: ${error?.reason ?? "broken framing"}. The CDN's parser (httparse ` +
+      "`parse_chunk_size`, in Pingora) stops there and the response is cut short; nginx, HAProxy and " +
+      "Envoy also fail it. Often a body written with a hand-made chunked encoder or a proxy that " +
+      "rewrote the body without fixing the framing.",
+    {
+      framing: "chunked",
+      problem: error?.reason ?? null,
+      bytes: error?.bytes ?? "",
+      bodyOffset: error?.offset ?? null,
+      receivedBodyBytes: record.bodyBytes,
+      bytesReceived: record.bytesReceived,
+    },
+  );
+}
+
+function connectionReset(record: ResponseRecord, end: ExchangeEnd, timing: Timing): Finding {
+  const when =
+    end.during === "write"
+      ? "while the request was being written"
+      : record.bytesReceived === 0
+        ? "before sending any response"
+        : `after ${record.bytesReceived} bytes, before the response was complete`;
+  return finding(
+    "http.connection_reset",
+    "error",
+    `The connection failed ${when} (${end.errorCode ?? "socket error"}). The CDN answers 520; nginx ` +
+      "answers 502, Envoy 503, curl exits with 56. A reset right after the handshake usually means a " +
+      "firewall, rate limiter or security module refusing the CDN's requests, or a crashing worker.",
+    {
+      ...timing,
+      errorCode: end.errorCode,
+      during: end.during,
+      headComplete: record.head !== null,
+      receivedBodyBytes: record.bodyBytes,
+      expectedBodyBytes: record.contentLength,
+    },
+  );
+}
+
+function responseTimeout(record: ResponseRecord, end: ExchangeEnd, timing: Timing): Finding {
+  return finding(
+    "http.response_timeout",
+    "error",
+    `The origin accepted the request but sent no complete response header within ${end.timeoutMs ?? timing.elapsedMs} ms` +
+      (record.bytesReceived === 0 ? " (not a single byte)" : ` (${record.bytesReceived} bytes of it arrived)`) +
+      ". The CDN waits up to its proxy read timeout (100–125 s, FACTS.md) and then answers 524; nginx " +
+      "answers 504 after 60 s, HAProxy and Envoy 504. Look for a slow backend, a locked database or an " +
+      "exhausted worker pool.",
+    {
+      ...timing,
+      timeoutMs: end.timeoutMs,
+      received: record.rawHead?.toString("latin1", 0, EXCERPT) ?? "",
+    },
+  );
+}
+
+function bodyTimeout(record: ResponseRecord, end: ExchangeEnd, timing: Timing): Finding {
+  return finding(
+    "http.body_timeout",
+    "warning",
+    `The response header arrived, but the body did not finish within ${end.timeoutMs ?? timing.elapsedMs} ms ` +
+      `(${record.bodyBytes} body bytes read, framing: ${record.framing ?? "unknown"}). The CDN streams what it ` +
+      "has and fails the request only if a single gap between two reads exceeds its read timeout (524)." +
+      (record.framing === "close"
+        ? " The body has no Content-Length and no chunked framing, so only the close of the connection ends it."
+        : ""),
+    {
+      ...timing,
+      timeoutMs: end.timeoutMs,
+      framing: record.framing,
+      receivedBodyBytes: record.bodyBytes,
+      expectedBodyBytes: record.contentLength,
+    },
+  );
+}
+
+function headersTooLarge(head: ParsedHead, lowerBound: boolean, maxHeaderSize: number): Finding {
+  const largest = head.largestField;
+  const crossed = headerLimitsCrossed(head.headBytes, largest?.bytes ?? 0);
+  const measured = lowerBound ? `at least ${head.headBytes} bytes` : `${head.headBytes} bytes`;
+  return finding(
+    "http.headers_too_large",
+    "error",
+    `The response header block is ${measured}, over the ${maxHeaderSize}-byte limit checked` +
+      (largest !== null ? `; the largest field is ${largest.name} (${largest.bytes} bytes)` : "") +
+      `. It crosses: ${crossed.length > 0 ? crossed.join("; ") : "no published limit"}. Over its limit the CDN ` +
+      "answers 520; nginx logs 'upstream sent too big header' (502), HAProxy answers 502, Envoy 503. " +
+      "Usually too many or too large cookies, or a header that grows on every redirect.",
+    {
+      headerBytes: head.headBytes,
+      headerBytesIsLowerBound: lowerBound,
+      measured,
+      maxHeaderSize,
+      limitsCrossed: crossed,
+      largestField: largest?.name ?? null,
+      largestFieldBytes: largest?.bytes ?? null,
+      fieldCount: head.fieldCount,
+    },
+  );
+}
+
+function bodyCapped(record: ResponseRecord, maxBodyBytes: number): Finding {
+  return finding(
+    "http.body_read_capped",
+    "info",
+    `diag520 read the first ${record.bodyBytes} body bytes (the limit is ${maxBodyBytes}) and did not read ` +
+      "the rest, so nothing after that point was checked.",
+    { maxBodyBytes, receivedBodyBytes: record.bodyBytes, framing: record.framing, contentLength: record.contentLength },
+  );
+}
+
+function originError(head: ParsedHead): Finding {
+  return finding(
+    "http.origin_error",
+    "warning",
+    `The origin itself answered ${head.statusCode}. The CDN passes this status through to visitors: it is ` +
+      "the application's own error, not a 520. Look in the application's logs for this request.",
+    { statusCode: head.statusCode, statusLine: head.statusLine },
+  );
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
