@@ -6,8 +6,6 @@
 import { Command, CommanderError, Option } from "commander";
 import type { Diagnosis } from "./diagnose.js";
 import { UsageError } from "./errors.js";
-import { parseHostname } from "./input/hostname.js";
-import { readCaFile } from "./input/ca-file.js";
 import {
   parseByteCount,
   parseDnsServer,
@@ -20,11 +18,14 @@ import {
   parseSeconds,
   parseUserAgent,
 } from "./input/arguments.js";
+import { readCaFile } from "./input/ca-file.js";
+import { parseHostname } from "./input/hostname.js";
+import { describeCommanderError, toOneLine } from "./input/usage-message.js";
 import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest } from "./options.js";
+import { decideColorLevel } from "./render/color-choice.js";
 import { EXIT } from "./report/exit-code.js";
 import type { ErrorDocument } from "./report/schema.js";
 import { SCHEMA_VERSION } from "./report/schema-version.js";
-import { decideColorLevel } from "./render/color-choice.js";
 import { VERSION } from "./version.js";
 
 interface RawOptions {
@@ -43,6 +44,10 @@ interface RawOptions {
   dnsServer?: string;
   json?: boolean;
   color?: boolean;
+  har?: string;
+  report?: string;
+  /** Header names from --redact, or false for --no-redact. */
+  redact: string[] | boolean;
 }
 
 const EXAMPLES = `
@@ -59,6 +64,10 @@ Exit codes: 0 nothing that would make the CDN fail, 1 at least one error finding
 Environment: DIAG520_DNS_SERVER (as --dns-server), NO_COLOR, FORCE_COLOR, CI.`;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collectRedactions = (value: string, previous: string[] | boolean): string[] => [
+  ...(Array.isArray(previous) ? previous : []),
+  value,
+];
 
 export async function main(argv: readonly string[]): Promise<void> {
   const wantsJson = argv.includes("--json");
@@ -72,7 +81,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         process.exitCode = EXIT.ok;
         return;
       }
-      failUsage(err.message.replace(/^error: /, ""), wantsJson);
+      failUsage(describeCommanderError(err.code, err.message), wantsJson);
       return;
     }
     if (err instanceof UsageError) {
@@ -97,11 +106,19 @@ function buildProgram(): Command {
     .option("--user-agent <ua>", "User-Agent header", DEFAULTS.userAgent)
     .option("--timeout <seconds>", "deadline for each phase, decimals allowed", "10")
     .option("--max-time <seconds>", "deadline for the whole run")
-    .option("--max-header-size <bytes>", "response header block size that counts as too large", String(DEFAULTS.maxHeaderSize))
+    .option(
+      "--max-header-size <bytes>",
+      "response header block size that counts as too large",
+      String(DEFAULTS.maxHeaderSize),
+    )
     .option("--max-body <bytes>", "response body bytes read before stopping", String(DEFAULTS.maxBodyBytes))
     .option("--ca-file <pem>", "extra trusted CA certificates (PEM), as a custom origin trust store")
     .addOption(new Option("--dns-server <address>", "DNS server to ask, ip[:port]").env("DIAG520_DNS_SERVER"))
     .option("--json", "print one JSON document on stdout (see: diag520 schema)")
+    .option("--har <file>", "write an HTTP Archive (HAR 1.2) of the requests made; - for stdout")
+    .option("--report <file>", "write a Markdown report to attach to a support ticket; - for stdout")
+    .option("--redact <name>", "also redact this header's values in every output (repeatable)", collectRedactions, true)
+    .option("--no-redact", "show Authorization, Cookie and Set-Cookie values instead of [REDACTED]")
     .option("--color", "force colour")
     .option("--no-color", "no colour")
     .version(VERSION, "-V, --version")
@@ -174,7 +191,12 @@ async function runDiagnosis(hostnameInput: string, raw: RawOptions): Promise<voi
   const controller = new AbortController();
   const request = toRequest(hostnameInput, raw);
   const baseOptions = toOptions(raw, controller.signal);
-  const colorLevel = decideColorLevel({ flag: raw.color, env: process.env, isTTY: process.stdout.isTTY === true });
+  const artifacts = { harPath: raw.har ?? null, reportPath: raw.report ?? null };
+  const ticket =
+    artifacts.harPath !== null || artifacts.reportPath !== null
+      ? await import("./artifacts/ticket-artifacts.js")
+      : null;
+  ticket?.checkTicketArtifacts(artifacts, raw.json === true);
 
   // First Ctrl-C: stop the probes, close the sockets, print what we have. A second one: leave now.
   const onInterrupt = () => {
@@ -193,13 +215,25 @@ async function runDiagnosis(hostnameInput: string, raw: RawOptions): Promise<voi
     progress?.stop();
     process.off("SIGINT", onInterrupt);
   }
-  const { report } = diagnosis;
-  if (raw.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  } else {
-    const [{ renderHuman }, { loadStyle }] = await Promise.all([import("./render/human.js"), import("./render/style.js")]);
-    process.stdout.write(renderHuman(report, await loadStyle(colorLevel)));
+  if (raw.redact !== false) {
+    const { redactDiagnosis } = await import("./artifacts/redact.js");
+    diagnosis = redactDiagnosis(diagnosis, request, Array.isArray(raw.redact) ? raw.redact : []);
   }
+  const { report } = diagnosis;
+  const artifactText = ticket ? await ticket.writeTicketArtifacts(diagnosis, artifacts) : null;
+  // With `--har -` or `--report -` the artefact owns stdout and the report moves to stderr.
+  const reportStream = artifactText === null ? process.stdout : process.stderr;
+  if (raw.json) {
+    reportStream.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const [{ renderHuman }, { loadStyle }] = await Promise.all([
+      import("./render/human.js"),
+      import("./render/style.js"),
+    ]);
+    const level = decideColorLevel({ flag: raw.color, env: process.env, isTTY: reportStream.isTTY === true });
+    reportStream.write(renderHuman(report, await loadStyle(level)));
+  }
+  if (artifactText !== null) process.stdout.write(artifactText);
   process.exitCode = report.exitCode;
 }
 
@@ -222,8 +256,9 @@ async function startProgress(): Promise<Progress | null> {
 }
 
 function failUsage(message: string, json: boolean): void {
-  process.stderr.write(`diag520: ${message}\n`);
-  if (json) writeErrorDocument("usage", message, EXIT.usage);
+  const line = toOneLine(message);
+  process.stderr.write(`diag520: ${line}\n`);
+  if (json) writeErrorDocument("usage", line, EXIT.usage);
   process.exitCode = EXIT.usage;
 }
 

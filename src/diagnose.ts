@@ -2,6 +2,8 @@
  * The programmatic entry point: `diagnose(request, options)` runs the pipeline and assembles the
  * report. It never throws for anything the origin does; it throws only for its own bugs.
  */
+
+import { reproduceCommand } from "./artifacts/reproduce-command.js";
 import { notCheckedFromHere } from "./causes/not-checked.js";
 import { rankCauses } from "./causes/rank-causes.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "./options.js";
@@ -10,7 +12,6 @@ import { exitCodeFor } from "./report/exit-code.js";
 import type { Report } from "./report/schema.js";
 import { SCHEMA_VERSION } from "./report/schema-version.js";
 import { decideVerdict } from "./report/verdict.js";
-import { reproduceCommand } from "./artifacts/reproduce-command.js";
 import { VERSION } from "./version.js";
 
 export interface Diagnosis {

@@ -4,8 +4,9 @@
  * deadline of the whole run (`--max-time`, Ctrl-C), and whatever socket the probes opened is
  * closed when the run ends, however it ends.
  */
-import type { Finding, PhaseName } from "./findings/catalogue.js";
+
 import { InternalError } from "./errors.js";
+import type { Finding, PhaseName } from "./findings/catalogue.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "./options.js";
 import { dnsProbe } from "./probes/dns.js";
 import { httpProbe } from "./probes/http.js";
@@ -91,7 +92,8 @@ async function settleWithin<N extends PhaseName>(
   const stuck = new Promise<never>((_, reject) => {
     onAbort = () => {
       timer = setTimeout(
-        () => reject(new InternalError(`the ${probe.name} probe did not stop within ${ABORT_GRACE_MS} ms of its deadline`)),
+        () =>
+          reject(new InternalError(`the ${probe.name} probe did not stop within ${ABORT_GRACE_MS} ms of its deadline`)),
         ABORT_GRACE_MS,
       );
     };
@@ -128,7 +130,15 @@ function finishedPhase<N extends PhaseName>(
 }
 
 function skippedPhase(name: PhaseName, reason: string): PhaseResult {
-  return { name, status: "skipped", startedAt: null, durationMs: null, summary: reason, skipReason: reason, facts: null };
+  return {
+    name,
+    status: "skipped",
+    startedAt: null,
+    durationMs: null,
+    summary: reason,
+    skipReason: reason,
+    facts: null,
+  };
 }
 
 function interruptedPhase(name: PhaseName, startedAt: string, durationMs: number): PhaseResult {

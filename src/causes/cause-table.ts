@@ -35,61 +35,115 @@ export const CAUSES = {
     title: "The origin server is down, overloaded or crashing",
     likelihood: "high",
     fixes: [
-      { action: "Check that the web server is running and listening on the port (systemctl status <service>; ss -ltnp)", effort: "easy" },
-      { action: "Read the web server's and application's error logs at the time of the failure (crashes, worker exhaustion, OOM kills)", effort: "easy" },
-      { action: "Check CPU, memory, disk I/O and connection limits (worker_connections, MaxRequestWorkers, process manager pool size); restart or scale the service", effort: "easy" },
+      {
+        action: "Check that the web server is running and listening on the port (systemctl status <service>; ss -ltnp)",
+        effort: "easy",
+      },
+      {
+        action:
+          "Read the web server's and application's error logs at the time of the failure (crashes, worker exhaustion, OOM kills)",
+        effort: "easy",
+      },
+      {
+        action:
+          "Check CPU, memory, disk I/O and connection limits (worker_connections, MaxRequestWorkers, process manager pool size); restart or scale the service",
+        effort: "easy",
+      },
     ],
   },
   firewall_blocking: {
     title: "A firewall, WAF or rate limit is blocking or resetting the CDN's connections",
     likelihood: "high",
     fixes: [
-      { action: "Allow the CDN's published ranges (https://www.cloudflare.com/ips) on ports 80 and 443 in the host firewall, the cloud security group and any WAF", effort: "easy" },
-      { action: "Review firewall, WAF, fail2ban and rate-limit logs for the CDN's addresses; exempt them from per-IP limits (all visitors arrive from few CDN addresses)", effort: "easy" },
+      {
+        action:
+          "Allow the CDN's published ranges (https://www.cloudflare.com/ips) on ports 80 and 443 in the host firewall, the cloud security group and any WAF",
+        effort: "easy",
+      },
+      {
+        action:
+          "Review firewall, WAF, fail2ban and rate-limit logs for the CDN's addresses; exempt them from per-IP limits (all visitors arrive from few CDN addresses)",
+        effort: "easy",
+      },
     ],
   },
   tls_misconfigured: {
     title: "TLS on the origin is misconfigured (certificate, protocol or ciphers)",
     likelihood: "medium",
     fixes: [
-      { action: "Install a certificate that names the hostname and is issued by a public CA or the CDN's Origin CA, with its full chain", effort: "medium" },
-      { action: "Match the CDN's SSL mode to the origin: Full (strict) needs a valid certificate; Flexible talks plain HTTP to port 80", effort: "easy" },
-      { action: "Enable TLS 1.2 or 1.3 with an ECDHE-AES-GCM cipher and make the server answer for the hostname (SNI)", effort: "medium" },
+      {
+        action:
+          "Install a certificate that names the hostname and is issued by a public CA or the CDN's Origin CA, with its full chain",
+        effort: "medium",
+      },
+      {
+        action:
+          "Match the CDN's SSL mode to the origin: Full (strict) needs a valid certificate; Flexible talks plain HTTP to port 80",
+        effort: "easy",
+      },
+      {
+        action: "Enable TLS 1.2 or 1.3 with an ECDHE-AES-GCM cipher and make the server answer for the hostname (SNI)",
+        effort: "medium",
+      },
     ],
   },
   header_anomalies: {
     title: "The origin sends a response the CDN cannot parse (header size or syntax, framing)",
     likelihood: "medium",
     fixes: [
-      { action: "Shrink the response headers: fewer or smaller cookies, shorter CSP and link headers", effort: "medium" },
-      { action: "Fix the application or server so that every response has a valid status line, well-formed header fields and one consistent length (Content-Length or chunked)", effort: "medium" },
+      {
+        action: "Shrink the response headers: fewer or smaller cookies, shorter CSP and link headers",
+        effort: "medium",
+      },
+      {
+        action:
+          "Fix the application or server so that every response has a valid status line, well-formed header fields and one consistent length (Content-Length or chunked)",
+        effort: "medium",
+      },
     ],
   },
   dns_misconfigured: {
     title: "DNS points the CDN at the wrong origin (or at nothing)",
     likelihood: "medium",
     fixes: [
-      { action: "Check the A/AAAA/CNAME records in the CDN's DNS settings point at the origin's current address, and that an origin name resolves publicly", effort: "easy" },
-      { action: "Make sure the origin address is the server itself, not one of the CDN's own addresses (a loop)", effort: "easy" },
+      {
+        action:
+          "Check the A/AAAA/CNAME records in the CDN's DNS settings point at the origin's current address, and that an origin name resolves publicly",
+        effort: "easy",
+      },
+      {
+        action: "Make sure the origin address is the server itself, not one of the CDN's own addresses (a loop)",
+        effort: "easy",
+      },
     ],
   },
   caching_rules: {
     title: "Caching or transform rules at the CDN change the request or response",
     likelihood: "low",
-    fixes: [{ action: "Temporarily bypass cache and transform rules for the failing path and compare", effort: "easy" }],
+    fixes: [
+      { action: "Temporarily bypass cache and transform rules for the failing path and compare", effort: "easy" },
+    ],
   },
   proxy_in_path: {
     title: "A proxy or load balancer between the CDN and the application rewrites or breaks responses",
     likelihood: "low",
     fixes: [
-      { action: "Test the application directly, then through each proxy in turn (load balancer, ingress, sidecar) to find the layer that changes the response", effort: "medium" },
+      {
+        action:
+          "Test the application directly, then through each proxy in turn (load balancer, ingress, sidecar) to find the layer that changes the response",
+        effort: "medium",
+      },
     ],
   },
   intermittent_routing: {
     title: "Routing between the CDN and the origin is broken or intermittent",
     likelihood: "low",
     fixes: [
-      { action: "Check the origin's routing table for routes that swallow the CDN's ranges (e.g. a 172.0.0.0/8 route covering 172.64.0.0/13)", effort: "medium" },
+      {
+        action:
+          "Check the origin's routing table for routes that swallow the CDN's ranges (e.g. a 172.0.0.0/8 route covering 172.64.0.0/13)",
+        effort: "medium",
+      },
       { action: "Ask the hosting provider about packet loss or null routes towards the origin", effort: "easy" },
     ],
   },

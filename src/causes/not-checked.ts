@@ -17,7 +17,8 @@ export function notCheckedFromHere(request: DiagnoseRequest): NotChecked[] {
     {
       what: "Failures that come and go (overload, restarts, routing)",
       why: "one run is one request from one place",
-      howToTell: "Repeat the run while the CDN reports errors, and watch the origin's load and error log at the same moments",
+      howToTell:
+        "Repeat the run while the CDN reports errors, and watch the origin's load and error log at the same moments",
     },
     {
       what: "The CDN's own settings: SSL mode, Authenticated Origin Pulls, cache and transform rules",

@@ -32,17 +32,33 @@ const EXCERPT = 256;
 
 export function responseFindings(record: ResponseRecord, end: ExchangeEnd, options: ResponseCheckOptions): Finding[] {
   const findings: Finding[] = [];
-  for (const head of record.interim) findings.push(...head.findings);
+  findings.push(...interimFindings(record.interim));
   const head = record.head ?? record.partialHead;
   if (head !== null) findings.push(...head.findings);
   if (record.noStatusLine) findings.push(missingStatusLineFinding(record.firstBytes, record.bytesReceived));
   if (head !== null && head.headBytes > options.maxHeaderSize) {
     findings.push(headersTooLarge(head, record.head === null, options.maxHeaderSize));
+  } else if (record.stop === "head_cap") {
+    // The cap was reached across many small heads (endless 1xx responses): never a healthy verdict.
+    findings.push(interimHeadersTooLarge(record, options.maxHeaderSize));
   }
   findings.push(...endFindings(record, end));
   if (record.stop === "body_cap") findings.push(bodyCapped(record, options.maxBodyBytes));
   const status = record.head?.statusCode ?? null;
   if (status !== null && status >= 500 && status <= 599) findings.push(originError(record.head as ParsedHead));
+  return findings;
+}
+
+/** Interim heads repeat: each kind of fault is reported once, from the first head that has it. */
+function interimFindings(heads: readonly ParsedHead[]): Finding[] {
+  const seen = new Set<string>();
+  const findings: Finding[] = [];
+  for (const item of heads.flatMap((head) => head.findings)) {
+    const key = `${item.code}:${item.severity}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    findings.push(item);
+  }
   return findings;
 }
 
@@ -228,6 +244,28 @@ function headersTooLarge(head: ParsedHead, lowerBound: boolean, maxHeaderSize: n
       largestField: largest?.name ?? null,
       largestFieldBytes: largest?.bytes ?? null,
       fieldCount: head.fieldCount,
+    },
+  );
+}
+
+function interimHeadersTooLarge(record: ResponseRecord, maxHeaderSize: number): Finding {
+  const bytes = record.headerBytesRead;
+  return finding(
+    "http.headers_too_large",
+    "error",
+    `The origin sent at least ${bytes} bytes of response headers without a final response: ` +
+      `${record.interimCount} interim (1xx) responses, then more. diag520 stopped reading at its cap; ` +
+      `it crosses: ${headerLimitsCrossed(bytes, 0).join("; ") || "no published limit"}. The CDN cannot ` +
+      "forward a response that never arrives and answers 520 or, after its read timeout, 524. Look for a " +
+      "loop that writes '100 Continue' or '103 Early Hints' without ever writing the response.",
+    {
+      headerBytes: bytes,
+      headerBytesIsLowerBound: true,
+      measured: `at least ${bytes} bytes`,
+      maxHeaderSize,
+      limitsCrossed: headerLimitsCrossed(bytes, 0),
+      interimResponses: record.interimCount,
+      fieldCount: record.partialHead?.fieldCount ?? 0,
     },
   );
 }

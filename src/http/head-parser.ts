@@ -14,13 +14,25 @@ export const MAX_HEADER_FIELDS = 256;
 /** Longest excerpt of an offending line kept in evidence (the whole line can be megabytes). */
 const EVIDENCE_LINE_CHARS = 1024;
 
+/**
+ * Fields kept in `ParsedHead.headers` (framing fields are always kept): a 1 MiB head of 3-byte
+ * lines is 350,000 fields, and keeping them all costs over 100 MB. `fieldCount` counts them all.
+ */
+export const MAX_KEPT_FIELDS = 1024;
+
+/** Values listed in the evidence of a framing finding (the count says how many there were). */
+const EVIDENCE_VALUES = 32;
+
 export interface ParsedHead {
   /** The status line without its line ending, or the first line when there is no status line. */
   readonly statusLine: string;
   readonly httpVersion: string | null;
   readonly statusCode: number | null;
   readonly reason: string | null;
-  /** [name, value] as received; obs-fold continuations stay in the value with their line breaks. */
+  /**
+   * [name, value] as received, the first MAX_KEPT_FIELDS and every framing field;
+   * obs-fold continuations stay in the value with their line breaks.
+   */
   readonly headers: Array<[string, string]>;
   /** Bytes of the head on the wire, leading empty lines, status line and final empty line included. */
   readonly headBytes: number;
@@ -69,12 +81,21 @@ export function missingStatusLineFinding(firstBytes: string, bytesReceived: numb
   );
 }
 
+/** The status code `parseResponseHead` would read from this head, without parsing its fields. */
+export function statusCodeOf(head: Buffer): number | null {
+  const text = head.toString("latin1");
+  const start = skipEmptyLines(text);
+  const first = splitLines(text, start, false).next().value;
+  if (first === undefined || startsLikeStatusLine(text) !== "yes") return null;
+  return parseStatusLine(first).parts.statusCode;
+}
+
 /** Parses one response head (see the file comment for which rules it follows). */
 export function parseResponseHead(head: Buffer, options: ParseHeadOptions): ParsedHead {
   const text = head.toString("latin1");
   const start = skipEmptyLines(text);
   const lines = splitLines(text, start, options.complete);
-  const first = lines[0];
+  const first = lines.next().value;
   const findings: Finding[] = [];
   const base = {
     httpVersion: null,
@@ -99,11 +120,11 @@ export function parseResponseHead(head: Buffer, options: ParseHeadOptions): Pars
   if (status.problem !== null) findings.push(invalidStatusLineFinding(first, status.problem));
   if (!first.terminated) return { ...base, statusLine: first.content, ...status.parts };
 
-  const fields = parseFieldLines(lines.slice(1), findings);
+  const fields = parseFieldLines(text, lines, findings);
   const statusCode = status.parts.statusCode;
   const isFinal = statusCode === null || statusCode >= 200;
-  if (isFinal && options.complete && lines.length === 1) findings.push(noFieldsFinding(first, head));
-  if (fields.headers.length > MAX_HEADER_FIELDS) findings.push(tooManyFieldsFinding(fields.headers.length));
+  if (isFinal && options.complete && fields.lineCount === 0) findings.push(noFieldsFinding(first, head));
+  if (fields.fieldCount > MAX_HEADER_FIELDS) findings.push(tooManyFieldsFinding(fields.fieldCount));
   const transferEncoding = readTransferEncoding(fields.headers);
   const contentLength = isFinal
     ? judgeContentLength(fields.headers, transferEncoding, findings)
@@ -113,7 +134,7 @@ export function parseResponseHead(head: Buffer, options: ParseHeadOptions): Pars
     statusLine: first.content,
     ...status.parts,
     headers: fields.headers,
-    fieldCount: fields.headers.length,
+    fieldCount: fields.fieldCount,
     largestField: fields.largestField,
     transferEncoding,
     contentLength: contentLength.value,
@@ -138,22 +159,25 @@ function skipEmptyLines(text: string): number {
   return index;
 }
 
-/** Splits at LF; CRLF and bare LF both end a line (RFC 9112 §2.2; httparse accepts both). */
-function splitLines(text: string, start: number, complete: boolean): Line[] {
-  const lines: Line[] = [];
+/**
+ * Splits at LF; CRLF and bare LF both end a line (RFC 9112 §2.2; httparse accepts both).
+ * Lines are produced one at a time, so a head of many tiny lines is never held as objects.
+ */
+function* splitLines(text: string, start: number, complete: boolean): Generator<Line, void> {
   let offset = start;
+  let number = 0;
   while (offset < text.length) {
     const lf = text.indexOf("\n", offset);
     const end = lf === -1 ? text.length : lf;
     const raw = text.slice(offset, end);
     const content = lf !== -1 && raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (lf !== -1 && content === "") break; // the empty line that ends the head
-    if (lf === -1 && complete && content === "") break;
-    lines.push({ content, number: lines.length + 1, offset, terminated: lf !== -1 });
-    if (lf === -1) break;
+    if (lf !== -1 && content === "") return; // the empty line that ends the head
+    if (lf === -1 && complete && content === "") return;
+    number++;
+    yield { content, number, offset, terminated: lf !== -1 };
+    if (lf === -1) return;
     offset = lf + 1;
   }
-  return lines;
 }
 
 interface StatusParts {
@@ -245,19 +269,40 @@ interface LineProblem {
 
 interface FieldLines {
   headers: Array<[string, string]>;
+  /** Every field that parsed, kept or not. */
+  fieldCount: number;
+  /** Every line after the status line (fields, broken lines, continuations, a cut last line). */
+  lineCount: number;
   largestField: { name: string; bytes: number } | null;
 }
 
-function parseFieldLines(lines: readonly Line[], findings: Finding[]): FieldLines {
+function parseFieldLines(text: string, lines: Iterable<Line>, findings: Finding[]): FieldLines {
   const headers: Array<[string, string]> = [];
-  const problems: LineProblem[] = [];
+  const problems = new ProblemTally();
+  let fieldCount = 0;
+  let lineCount = 0;
   let largestField: { name: string; bytes: number } | null = null;
   let current: { name: string; bytes: number } | null = null;
   let previousIsField = false;
+  // The kept field that obs-fold lines continue, and where its continuation lines start and end in
+  // `text`: the value is sliced once at the end, not concatenated line by line (262,144 lines in 1 MiB).
+  let folding: { field: [string, string]; from: number; to: number } | null = null;
   const measure = () => {
     if (current !== null && (largestField === null || current.bytes > largestField.bytes)) largestField = current;
   };
+  const endFold = () => {
+    if (folding !== null && folding.to > folding.from) {
+      // Each continuation keeps its own line break, shown as CRLF whether it was CRLF or a bare LF.
+      // Only bare LFs need rewriting; split/join builds a flat string, where a global replace would
+      // leave a rope of one node per line (24 MB for 1 MiB of continuation lines).
+      const raw = text.slice(folding.from, folding.to);
+      const continuation = /(?:^|[^\r])\n/.test(raw) ? raw.split(/\r?\n/).join("\r\n") : raw;
+      folding.field[1] = `${folding.field[1]}\r\n${continuation}`;
+    }
+    folding = null;
+  };
   for (const line of lines) {
+    lineCount++;
     if (!line.terminated) {
       // A line the head was cut in: it counts for the size, not as a field.
       measure();
@@ -265,21 +310,24 @@ function parseFieldLines(lines: readonly Line[], findings: Finding[]): FieldLine
       continue;
     }
     const folded = line.content.startsWith(" ") || line.content.startsWith("\t");
-    const last = headers[headers.length - 1];
-    if (folded && previousIsField && last !== undefined && current !== null) {
-      problems.push(foldProblem(line));
+    if (folded && previousIsField && current !== null) {
+      problems.add(foldProblem(line));
       const bad = INVALID_VALUE_BYTE.exec(line.content);
-      if (bad !== null) problems.push(valueByteProblem(line, bad.index, bad[0]));
-      last[1] = `${last[1]}\r\n${line.content}`;
+      if (bad !== null) problems.add(valueByteProblem(line, bad.index, bad[0]));
+      if (folding !== null) {
+        if (folding.to === folding.from) folding.from = line.offset;
+        folding.to = line.offset + line.content.length;
+      }
       current = { name: current.name, bytes: current.bytes + line.content.length };
       continue;
     }
+    endFold();
     measure();
     current = { name: fieldNameOf(line.content), bytes: line.content.length };
     const problem = folded ? leadingWhitespaceProblem(line) : checkFieldLine(line, problems);
     previousIsField = problem === null;
     if (problem !== null) {
-      problems.push(problem);
+      problems.add(problem);
       continue;
     }
     const colon = line.content.indexOf(":");
@@ -288,20 +336,32 @@ function parseFieldLines(lines: readonly Line[], findings: Finding[]): FieldLine
       .slice(colon + 1)
       .replace(/^[ \t]+/, "")
       .replace(/[ \t]+$/, "");
-    headers.push([name, value]);
+    fieldCount++;
+    if (headers.length < MAX_KEPT_FIELDS || isFramingField(name)) {
+      const field: [string, string] = [name, value];
+      headers.push(field);
+      folding = { field, from: 0, to: 0 };
+    }
   }
+  endFold();
   measure();
-  findings.push(...lineProblemFindings(problems));
-  return { headers, largestField };
+  findings.push(...problems.findings());
+  return { headers, fieldCount, lineCount, largestField };
 }
 
+function isFramingField(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === "content-length" || lower === "transfer-encoding";
+}
+
+/** The name of a field line, for naming the largest field (cut: a "name" can be a 10 MB line without a colon). */
 function fieldNameOf(content: string): string {
   const colon = content.indexOf(":");
-  return (colon === -1 ? content.slice(0, 64) : content.slice(0, colon)).replace(/[ \t]+$/, "");
+  return content.slice(0, Math.min(colon === -1 ? 64 : colon, 128)).replace(/[ \t]+$/, "");
 }
 
 /** The first rule a field line breaks (an error), or null; a tolerated deviation is added to `problems`. */
-function checkFieldLine(line: Line, problems: LineProblem[]): LineProblem | null {
+function checkFieldLine(line: Line, problems: ProblemTally): LineProblem | null {
   const content = line.content;
   const colon = content.indexOf(":");
   const nameEnd = colon === -1 ? content.length : colon;
@@ -326,7 +386,7 @@ function checkFieldLine(line: Line, problems: LineProblem[]): LineProblem | null
   const badValue = INVALID_VALUE_BYTE.exec(content.slice(colon + 1));
   if (badValue !== null) return valueByteProblem(line, colon + 1 + badValue.index, badValue[0]);
   if (rawName !== name) {
-    problems.push({
+    problems.add({
       severity: "warning",
       kind: "whitespace_before_colon",
       explanation: "whitespace between the field name and the colon (forbidden by RFC 9112 §5.1)",
@@ -362,39 +422,61 @@ function error(line: Line, kind: string, explanation: string, column: number | n
   return { severity: "error", kind, explanation, line, column };
 }
 
-/** One finding per error, and one per kind of tolerated deviation, each with its first line and a count. */
-function lineProblemFindings(problems: readonly LineProblem[]): Finding[] {
-  const findings: Finding[] = [];
-  const errors = problems.filter((problem) => problem.severity === "error");
-  const firstError = errors[0];
-  if (firstError !== undefined) {
-    findings.push(
-      finding(
-        "http.invalid_header",
-        "error",
-        `A header field line does not parse: ${firstError.explanation}. The CDN's parser (httparse, in ` +
-          "Pingora) rejects the whole response, so the CDN answers 520; nginx ('upstream sent invalid header'), " +
-          "HAProxy and Envoy answer 502.",
-        { ...lineEvidence(firstError), linesWithErrors: errors.length, lineNumbers: lineNumbers(errors) },
-      ),
-    );
+/** How many times a problem occurred, its first occurrence and the first line numbers. */
+interface ProblemCount {
+  readonly first: LineProblem;
+  count: number;
+  readonly lineNumbers: number[];
+}
+
+/**
+ * One finding per error, and one per kind of tolerated deviation, each with its first line and
+ * a count. Only counts are kept, so a head of a million broken lines costs no more than one.
+ */
+class ProblemTally {
+  private errors: ProblemCount | null = null;
+  private readonly warnings = new Map<string, ProblemCount>();
+
+  add(problem: LineProblem): void {
+    const known = problem.severity === "error" ? this.errors : this.warnings.get(problem.kind);
+    if (known === null || known === undefined) {
+      const fresh = { first: problem, count: 1, lineNumbers: [problem.line.number] };
+      if (problem.severity === "error") this.errors = fresh;
+      else this.warnings.set(problem.kind, fresh);
+      return;
+    }
+    known.count++;
+    if (known.lineNumbers.length < 20) known.lineNumbers.push(problem.line.number);
   }
-  const warnings = problems.filter((problem) => problem.severity === "warning");
-  for (const kind of new Set(warnings.map((problem) => problem.kind))) {
-    const ofKind = warnings.filter((problem) => problem.kind === kind);
-    const first = ofKind[0];
-    if (first === undefined) continue;
-    findings.push(
-      finding(
-        "http.invalid_header",
-        "warning",
-        `A header field line has ${first.explanation}. The CDN's parser tolerates this in responses ` +
-          "(Pingora enables it in httparse), but nginx and HAProxy reject the response with 502.",
-        { ...lineEvidence(first), lines: ofKind.length, lineNumbers: lineNumbers(ofKind) },
-      ),
-    );
+
+  findings(): Finding[] {
+    const findings: Finding[] = [];
+    const errors = this.errors;
+    if (errors !== null) {
+      findings.push(
+        finding(
+          "http.invalid_header",
+          "error",
+          `A header field line does not parse: ${errors.first.explanation}. The CDN's parser (httparse, in ` +
+            "Pingora) rejects the whole response, so the CDN answers 520; nginx ('upstream sent invalid header'), " +
+            "HAProxy and Envoy answer 502.",
+          { ...lineEvidence(errors.first), linesWithErrors: errors.count, lineNumbers: errors.lineNumbers },
+        ),
+      );
+    }
+    for (const { first, count, lineNumbers } of this.warnings.values()) {
+      findings.push(
+        finding(
+          "http.invalid_header",
+          "warning",
+          `A header field line has ${first.explanation}. The CDN's parser tolerates this in responses ` +
+            "(Pingora enables it in httparse), but nginx and HAProxy reject the response with 502.",
+          { ...lineEvidence(first), lines: count, lineNumbers },
+        ),
+      );
+    }
+    return findings;
   }
-  return findings;
 }
 
 function lineEvidence(problem: LineProblem): Record<string, string | number | boolean | null> {
@@ -408,10 +490,6 @@ function lineEvidence(problem: LineProblem): Record<string, string | number | bo
     column,
     byte: column === null ? null : (problem.line.content[column] ?? null),
   };
-}
-
-function lineNumbers(problems: readonly LineProblem[]): number[] {
-  return problems.slice(0, 20).map((problem) => problem.line.number);
 }
 
 function readTransferEncoding(headers: ReadonlyArray<readonly [string, string]>): {
@@ -441,7 +519,7 @@ function judgeContentLength(
   const fields = headers.filter(([name]) => name.toLowerCase() === "content-length").map(([, value]) => value);
   if (fields.length === 0) return { value: null, usable: true };
   const tokens = fields.flatMap((value) => value.split(",").map((token) => token.trim()));
-  const evidence = { contentLength: fields, fields: fields.length };
+  const evidence = { contentLength: fields.slice(0, EVIDENCE_VALUES), fields: fields.length };
   if (transferEncoding.present) {
     const te = headers.filter(([name]) => name.toLowerCase() === "transfer-encoding").map(([, value]) => value);
     findings.push(
@@ -451,7 +529,7 @@ function judgeContentLength(
         "The response has both Content-Length and Transfer-Encoding. The CDN lets Transfer-Encoding win and " +
           "ignores Content-Length (RFC 9112 §6.3; Pingora drops it), so this request works, but it is the shape " +
           "of response splitting: a proxy that frames by Content-Length reads a different body. Send one or the other.",
-        { ...evidence, transferEncoding: te },
+        { ...evidence, transferEncoding: te.slice(0, EVIDENCE_VALUES) },
       ),
     );
     return { value: null, usable: true };
@@ -464,7 +542,7 @@ function judgeContentLength(
         "error",
         "Content-Length is not a non-negative decimal number. The CDN cannot tell where the body ends and " +
           "rejects the response (Pingora: InvalidHTTPHeader), so it answers 520; nginx answers 502.",
-        { ...evidence, problem: "invalid_content_length", invalidValues: invalid },
+        { ...evidence, problem: "invalid_content_length", invalidValues: invalid.slice(0, EVIDENCE_VALUES) },
       ),
     );
     return { value: null, usable: false };
@@ -475,10 +553,10 @@ function judgeContentLength(
       finding(
         "http.conflicting_framing",
         "error",
-        `The response declares ${distinct.length} different Content-Length values (${distinct.join(", ")}). ` +
+        `The response declares ${distinct.length} different Content-Length values (${listSome(distinct)}). ` +
           "RFC 9110 §8.6 makes this an unrecoverable framing error: the CDN rejects it and answers 520, " +
           "as do nginx, HAProxy and Envoy (502).",
-        { ...evidence, distinctValues: distinct },
+        { ...evidence, distinctValues: distinct.slice(0, EVIDENCE_VALUES) },
       ),
     );
     return { value: null, usable: false };
@@ -488,7 +566,7 @@ function judgeContentLength(
       finding(
         "http.conflicting_framing",
         "warning",
-        `Content-Length is repeated with the same value (${tokens.join(", ")}). RFC 9110 §8.6 lets a recipient ` +
+        `Content-Length is repeated with the same value (${listSome(tokens)}). RFC 9110 §8.6 lets a recipient ` +
           "accept identical values as one, and current Pingora collapses them (common.rs " +
           "`content_length_parse_all`, after hyper), but stricter proxies reject any duplicate: send it once.",
         evidence,
@@ -496,6 +574,12 @@ function judgeContentLength(
     );
   }
   return { value: Number(distinct[0]), usable: true };
+}
+
+/** A list for a sentence: a few values, then how many more (a head can repeat a field 60,000 times). */
+function listSome(values: readonly string[]): string {
+  const shown = values.slice(0, 8).join(", ");
+  return values.length > 8 ? `${shown}, … ${values.length - 8} more` : shown;
 }
 
 function excerpt(text: string): string {

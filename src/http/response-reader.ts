@@ -9,7 +9,7 @@
  * capped by `headerReadCap`, and at most `maxBodyBytes` body bytes are read.
  */
 import { ChunkedDecoder, type ChunkFramingError } from "./chunked-decoder.js";
-import { type ParsedHead, parseResponseHead } from "./head-parser.js";
+import { type ParsedHead, parseResponseHead, statusCodeOf } from "./head-parser.js";
 import { headerReadCap } from "./header-limits.js";
 
 export interface ResponseReaderOptions {
@@ -37,7 +37,11 @@ export interface ResponseRecord {
   readonly bytesReceived: number;
   /** Up to 256 first bytes of the response (latin1), for evidence. */
   readonly firstBytes: string;
+  /** The first MAX_KEPT_INTERIM interim (1xx) heads; `interimCount` counts them all. */
   readonly interim: readonly ParsedHead[];
+  readonly interimCount: number;
+  /** Header bytes read across every head (interim ones included), at most `headerReadCap`. */
+  readonly headerBytesRead: number;
   /** The final response head, once it ended with its empty line. */
   readonly head: ParsedHead | null;
   /** The head the reading stopped in (read cap, close, timeout), parsed as far as it goes. */
@@ -63,6 +67,8 @@ const CR = 0x0d;
 const LF = 0x0a;
 const STATUS_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
 const FIRST_BYTES = 256;
+/** An origin can send 1xx heads until the read cap (40,000 "100 Continue"): only the first few are kept. */
+export const MAX_KEPT_INTERIM = 16;
 
 export class ResponseReader {
   private readonly headCap: number;
@@ -80,6 +86,7 @@ export class ResponseReader {
   private previousByte = 0;
 
   private readonly interim: ParsedHead[] = [];
+  private interimCount = 0;
   private head: ParsedHead | null = null;
   private rawHead: Buffer | null = null;
   private noStatusLine = false;
@@ -138,6 +145,8 @@ export class ResponseReader {
       bytesReceived: this.bytesReceived,
       firstBytes: this.firstBytes,
       interim: this.interim,
+      interimCount: this.interimCount,
+      headerBytesRead: this.headBytesRead,
       head: this.head,
       partialHead: rawCut === null ? null : parseResponseHead(rawCut, { complete: false }),
       rawHead: this.rawHead ?? rawCut,
@@ -208,16 +217,21 @@ export class ResponseReader {
   }
 
   private endHead(): void {
-    const raw = Buffer.from(this.headBuffer.view());
-    this.headBuffer.clear();
     this.skippingEmptyLines = true;
     this.prefixMatched = 0;
     this.lineLength = 0;
     this.previousByte = 0;
+    // Beyond the kept interim heads, a 1xx head is only counted: parsing 40,000 of them costs memory.
+    if (this.interim.length >= MAX_KEPT_INTERIM && isInterimStatus(statusCodeOf(this.headBuffer.view()))) {
+      this.headBuffer.clear();
+      this.interimCount++;
+      return;
+    }
+    const raw = Buffer.from(this.headBuffer.view());
+    this.headBuffer.clear();
     const parsed = parseResponseHead(raw, { complete: true });
-    const code = parsed.statusCode;
-    // 1xx responses other than 101 are interim (RFC 9110 §15.2): the final response follows.
-    if (code !== null && code >= 100 && code < 200 && code !== 101) {
+    if (isInterimStatus(parsed.statusCode)) {
+      this.interimCount++;
       this.interim.push(parsed);
       return;
     }
@@ -297,6 +311,11 @@ export class ResponseReader {
     } else if (decoder.waitingForBudget) this.stop = "body_cap";
     return next;
   }
+}
+
+/** 1xx responses other than 101 are interim (RFC 9110 §15.2): the final response follows. */
+function isInterimStatus(code: number | null): boolean {
+  return code !== null && code >= 100 && code < 200 && code !== 101;
 }
 
 /** A byte buffer that grows by doubling up to a fixed limit, so many tiny chunks cost O(n) in all. */

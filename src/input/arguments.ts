@@ -29,6 +29,8 @@ export function parseSeconds(input: string, flag: string): number {
     throw new UsageError(`invalid ${flag} '${input}': give a number of seconds greater than 0, such as 10 or 2.5`);
   }
   if (seconds > 86_400) throw new UsageError(`invalid ${flag} '${input}': at most 86400 seconds (one day)`);
+  // Deadlines are kept in whole milliseconds: 0.0004 would round to a deadline of 0.
+  if (seconds < 0.001) throw new UsageError(`invalid ${flag} '${input}': at least 0.001 seconds (one millisecond)`);
   return Math.round(seconds * 1000);
 }
 
@@ -42,7 +44,8 @@ export function parseByteCount(input: string, flag: string, max: number): number
 }
 
 export function parseMethod(input: string): string {
-  if (!TOKEN.test(input)) throw new UsageError(`invalid --method '${input}': a method is a token such as GET, HEAD or POST`);
+  if (!TOKEN.test(input))
+    throw new UsageError(`invalid --method '${input}': a method is a token such as GET, HEAD or POST`);
   return input.toUpperCase() === input ? input : input.toUpperCase();
 }
 
@@ -50,7 +53,9 @@ export function parsePath(input: string): string {
   if (!input.startsWith("/")) throw new UsageError(`invalid --path '${input}': it must start with '/', as in /login`);
   // Only visible ASCII may go on the request line (RFC 9112 §3.2); spaces must be %20.
   if (!/^[\x21-\x7e]+$/.test(input)) {
-    throw new UsageError(`invalid --path '${input}': use only visible ASCII; encode spaces and other characters as %XX`);
+    throw new UsageError(
+      `invalid --path '${input}': use only visible ASCII; encode spaces and other characters as %XX`,
+    );
   }
   return input;
 }
@@ -61,16 +66,22 @@ export function parseHeader(input: string): readonly [string, string] {
   if (colon <= 0) throw new UsageError(`invalid --header '${input}': write it as 'Name: value'`);
   const name = input.slice(0, colon);
   const value = input.slice(colon + 1).trim();
-  if (!TOKEN.test(name)) throw new UsageError(`invalid --header '${input}': the name '${name}' may hold only token characters (letters, digits, -)`);
-  if (/[\r\n\0]/.test(value)) throw new UsageError(`invalid --header '${name}': the value may not contain CR, LF or NUL`);
+  if (!TOKEN.test(name))
+    throw new UsageError(
+      `invalid --header '${input}': the name '${name}' may hold only token characters (letters, digits, -)`,
+    );
+  if (/[\r\n\0]/.test(value))
+    throw new UsageError(`invalid --header '${name}': the value may not contain CR, LF or NUL`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (/[\u0001-\u0008\u000a-\u001f\u007f]/.test(value)) throw new UsageError(`invalid --header '${name}': the value may not contain control characters`);
+  if (/[\u0001-\u0008\u000a-\u001f\u007f]/.test(value))
+    throw new UsageError(`invalid --header '${name}': the value may not contain control characters`);
   return [name, value];
 }
 
 export function parseUserAgent(input: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(input)) throw new UsageError("invalid --user-agent: it may not contain CR, LF or other control characters");
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(input))
+    throw new UsageError("invalid --user-agent: it may not contain CR, LF or other control characters");
   return input;
 }
 
@@ -78,14 +89,17 @@ export function parseUserAgent(input: string): string {
 export function parseOrigin(input: string): string {
   const bracketed = /^\[(.*)\](:\d*)?$/.exec(input);
   if (bracketed) {
-    if (bracketed[2] !== undefined) throw new UsageError(`invalid --origin '${input}': give the address without a port; use --port for the port`);
-    if (isIP(bracketed[1] ?? "") !== 6) throw new UsageError(`invalid --origin '${input}': '${bracketed[1]}' is not an IPv6 address`);
+    if (bracketed[2] !== undefined)
+      throw new UsageError(`invalid --origin '${input}': give the address without a port; use --port for the port`);
+    if (isIP(bracketed[1] ?? "") !== 6)
+      throw new UsageError(`invalid --origin '${input}': '${bracketed[1]}' is not an IPv6 address`);
     return bracketed[1] as string;
   }
   if (isIP(input) !== 0) return input;
   if (input.includes(":")) {
     const hostPort = /^([^:]+):(\d+)$/.exec(input);
-    if (hostPort) throw new UsageError(`invalid --origin '${input}': give the address without a port; use --port ${hostPort[2]}`);
+    if (hostPort)
+      throw new UsageError(`invalid --origin '${input}': give the address without a port; use --port ${hostPort[2]}`);
     throw new UsageError(`invalid --origin '${input}': not an IPv6 address (such as 2001:db8::1) nor a hostname`);
   }
   return parseHostname(input, "--origin").ascii;
@@ -96,7 +110,10 @@ export function parseDnsServer(input: string): string {
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(input);
   const v4 = /^([^:]+):(\d+)$/.exec(input);
   const [address, port] = v6 ? [v6[1] ?? "", v6[2]] : v4 ? [v4[1] ?? "", v4[2]] : [input, undefined];
-  if (isIP(address) === 0) throw new UsageError(`invalid --dns-server '${input}': give an IP address, optionally with a port (127.0.0.1:5353, [::1]:53)`);
+  if (isIP(address) === 0)
+    throw new UsageError(
+      `invalid --dns-server '${input}': give an IP address, optionally with a port (127.0.0.1:5353, [::1]:53)`,
+    );
   if (port !== undefined) parsePort(port);
   return input;
 }

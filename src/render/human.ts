@@ -37,7 +37,9 @@ export function renderHuman(report: Report, style: Style): string {
   if (report.causes.length > 0) {
     lines.push(style.bold("Likely causes, best first"));
     for (const cause of report.causes) {
-      lines.push(`  ${cause.rank}. ${cause.title} ${style.dim(`[${cause.likelihood}; ${cause.supportedBy.join(", ")}]`)}`);
+      lines.push(
+        `  ${cause.rank}. ${cause.title} ${style.dim(`[${cause.likelihood}; ${cause.supportedBy.join(", ")}]`)}`,
+      );
       for (const fix of cause.fixes) lines.push(`     - ${style.dim(`(${fix.effort})`)} ${fix.action}`);
     }
     lines.push("");
@@ -52,7 +54,10 @@ export function renderHuman(report: Report, style: Style): string {
 
   lines.push(style.bold("Reproduce"), `  ${escapeForTerminal(report.reproduce.curl)}`, "");
   if (report.redacted.length > 0) {
-    lines.push(style.dim(`Values of ${report.redacted.join(", ")} are shown as [REDACTED] (--no-redact shows them).`), "");
+    lines.push(
+      style.dim(`Values of ${report.redacted.join(", ")} are shown as [REDACTED] (--no-redact shows them).`),
+      "",
+    );
   }
 
   const paint = report.verdict.ok ? style.ok : style.error;
@@ -71,7 +76,8 @@ function headline(report: Report): string {
 }
 
 function phaseLine(phase: PhaseResult, style: Style): string {
-  const mark = phase.status === "passed" ? style.ok("✓") : phase.status === "failed" ? style.error("✗") : style.dim("-");
+  const mark =
+    phase.status === "passed" ? style.ok("✓") : phase.status === "failed" ? style.error("✗") : style.dim("-");
   const time = phase.durationMs === null ? "      " : `${phase.durationMs.toFixed(1).padStart(6)} ms`;
   const summary = escapeForTerminal(phase.summary);
   return `  ${mark} ${phase.name.padEnd(4)} ${phase.durationMs === null ? style.dim(time.padEnd(9)) : time}  ${phase.status === "skipped" ? style.dim(summary) : summary}`;
@@ -85,7 +91,7 @@ function severityTag(severity: Severity, style: Style): string {
 
 function formatEvidence(value: EvidenceValue): string {
   if (value === null) return "none";
-  if (Array.isArray(value)) return value.map((v) => formatEvidence(v)).join(", ");
+  if (Array.isArray(value)) return value.length === 0 ? "none" : value.map((v) => formatEvidence(v)).join(", ");
   if (typeof value !== "string") return String(value);
   const escaped = escapeWireText(value);
   if (escaped.length <= EVIDENCE_DISPLAY_LIMIT) return `"${escaped}"`;

@@ -26,7 +26,14 @@ const edgeStatus = z.union([
 /** Raw bytes from the wire are carried as latin1 strings: one character per byte, exact. */
 const wireText = z.string().describe("bytes as received, one character per byte (latin1)");
 
-const evidenceValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string()), z.array(z.number())]);
+const evidenceValue = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.array(z.string()),
+  z.array(z.number()),
+]);
 
 export const findingSchema = z.object({
   code: z.enum(FINDING_CODES as [string, ...string[]]),

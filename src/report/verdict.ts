@@ -5,15 +5,27 @@
 import type { Finding } from "../findings/catalogue.js";
 import type { PhaseResult, Verdict } from "./schema.js";
 
-export function decideVerdict(findings: readonly Finding[], phases: readonly PhaseResult[], interruption: string | null): Verdict {
+export function decideVerdict(
+  findings: readonly Finding[],
+  phases: readonly PhaseResult[],
+  interruption: string | null,
+): Verdict {
   const deciding = findings.find((f) => f.severity === "error");
   if (deciding) return { ok: false, edgeStatus: deciding.edgeStatus, summary: errorSummary(deciding) };
   if (interruption !== null) {
-    return { ok: true, edgeStatus: null, summary: `incomplete: ${interruption} before every phase ran; nothing failing was found so far` };
+    return {
+      ok: true,
+      edgeStatus: null,
+      summary: `incomplete: ${interruption} before every phase ran; nothing failing was found so far`,
+    };
   }
   const warnings = findings.filter((f) => f.severity === "warning").length;
   const tail = warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"} below)` : "";
-  return { ok: true, edgeStatus: null, summary: `no fault found that would make the CDN fail this request: ${healthyOutcome(phases)}${tail}` };
+  return {
+    ok: true,
+    edgeStatus: null,
+    summary: `no fault found that would make the CDN fail this request: ${healthyOutcome(phases)}${tail}`,
+  };
 }
 
 function errorSummary(f: Finding): string {

@@ -5,7 +5,7 @@
  * backslash is doubled so that the escaped text is unambiguous. JSON output keeps the exact
  * text instead (JSON's own escaping is already safe).
  */
-const NAMED: Readonly<Record<number, string>> = { 0x09: "\\t", 0x0a: "\\n", 0x0d: "\\r", 0x5c: "\\\\" };
+const NAMED: Readonly<Record<number, string>> = { 9: "\\t", 10: "\\n", 13: "\\r", 92: "\\\\" };
 
 /** Escapes a latin1 "wire" string (one character per byte). */
 export function escapeWireText(text: string): string {
@@ -15,7 +15,9 @@ export function escapeWireText(text: string): string {
     const named = NAMED[code];
     if (named !== undefined) out += named;
     else if (code >= 0x20 && code < 0x7f) out += text[i];
-    else out += `\\x${code.toString(16).padStart(2, "0")}`;
+    else if (code < 0x100) out += `\\x${code.toString(16).padStart(2, "0")}`;
+    // Above 0xff it cannot be a byte from the wire: it is our own text (a Unicode hostname, a dash).
+    else out += escapeForTerminal(text[i] as string);
   }
   return out;
 }

@@ -2,16 +2,42 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CAUSES, CAUSES_BY_FINDING } from "../../src/causes/cause-table.js";
 import { rankCauses } from "../../src/causes/rank-causes.js";
-import { FINDING_CATALOGUE, FINDING_CODES, type FindingCode, finding, type Severity } from "../../src/findings/catalogue.js";
+import {
+  FINDING_CATALOGUE,
+  FINDING_CODES,
+  type FindingCode,
+  finding,
+  type Severity,
+} from "../../src/findings/catalogue.js";
 
 const f = (code: FindingCode, severity: Severity = "error") => finding(code, severity, "detail");
 
-const ROWS: ReadonlyArray<{ readonly name: string; readonly findings: ReturnType<typeof f>[]; readonly ranked: readonly string[] }> = [
+const ROWS: ReadonlyArray<{
+  readonly name: string;
+  readonly findings: ReturnType<typeof f>[];
+  readonly ranked: readonly string[];
+}> = [
   { name: "no findings, no causes", findings: [], ranked: [] },
-  { name: "info findings support nothing", findings: [f("dns.proxied", "info"), f("origin.from_hostname", "info")], ranked: [] },
-  { name: "refused: origin down first, then firewall", findings: [f("tcp.refused")], ranked: ["origin_down", "firewall_blocking"] },
-  { name: "timeout: firewall first", findings: [f("tcp.timeout")], ranked: ["firewall_blocking", "origin_down", "intermittent_routing"] },
-  { name: "empty reply", findings: [f("http.empty_reply")], ranked: ["origin_down", "firewall_blocking", "proxy_in_path"] },
+  {
+    name: "info findings support nothing",
+    findings: [f("dns.proxied", "info"), f("origin.from_hostname", "info")],
+    ranked: [],
+  },
+  {
+    name: "refused: origin down first, then firewall",
+    findings: [f("tcp.refused")],
+    ranked: ["origin_down", "firewall_blocking"],
+  },
+  {
+    name: "timeout: firewall first",
+    findings: [f("tcp.timeout")],
+    ranked: ["firewall_blocking", "origin_down", "intermittent_routing"],
+  },
+  {
+    name: "empty reply",
+    findings: [f("http.empty_reply")],
+    ranked: ["origin_down", "firewall_blocking", "proxy_in_path"],
+  },
   { name: "expired certificate", findings: [f("tls.cert_expired")], ranked: ["tls_misconfigured"] },
   {
     name: "an error outranks a warning whatever the likelihood",

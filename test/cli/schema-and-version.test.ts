@@ -3,7 +3,9 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { runCli } from "../support/run-cli.js";
 
-const packageVersion = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const packageVersion = (
+  JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 test("--version prints the package version and exits 0", async () => {
   const result = await runCli(["--version"]);
@@ -26,6 +28,7 @@ test("diag520 schema prints a JSON Schema that names every finding code and both
   const schema = JSON.parse(result.stdout) as Record<string, unknown>;
   assert.equal(schema.$schema, "https://json-schema.org/draft/2020-12/schema");
   const text = result.stdout;
-  for (const code of ["http.empty_reply", "tls.cert_expired", "tcp.refused", "origin.unresolvable"]) assert.ok(text.includes(`"${code}"`), code);
+  for (const code of ["http.empty_reply", "tls.cert_expired", "tcp.refused", "origin.unresolvable"])
+    assert.ok(text.includes(`"${code}"`), code);
   assert.ok(text.includes('"report"') && text.includes('"error"'));
 });

@@ -3,8 +3,12 @@
  * nothing on stdout — or, with --json, one JSON error document on stdout as well.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { outputDocumentSchema } from "../../src/report/schema.js";
+import { repoRoot } from "../support/paths.js";
 import { runCli } from "../support/run-cli.js";
 
 const ROWS: ReadonlyArray<{ readonly args: readonly string[]; readonly message: RegExp }> = [
@@ -16,27 +20,120 @@ const ROWS: ReadonlyArray<{ readonly args: readonly string[]; readonly message: 
   { args: ["my_site.example.com"], message: /label 'my_site' has '_'/ },
   { args: ["https://example.com/"], message: /give the bare hostname/ },
   { args: ["999.1.1.1"], message: /looks like an IPv4 address but is not one/ },
-  { args: ["example.com", "--origin", "999.1.1.1"], message: /invalid --origin '999\.1\.1\.1': it looks like an IPv4 address/ },
+  {
+    args: ["example.com", "--origin", "999.1.1.1"],
+    message: /invalid --origin '999\.1\.1\.1': it looks like an IPv4 address/,
+  },
   { args: ["example.com", "--origin", "1.2.3"], message: /invalid --origin '1\.2\.3'/ },
   { args: ["example.com", "--origin", "::g"], message: /invalid --origin '::g': not an IPv6 address/ },
-  { args: ["example.com", "--origin", "[2001:db8::1]:443"], message: /invalid --origin '\[2001:db8::1\]:443': give the address without a port/ },
+  {
+    args: ["example.com", "--origin", "[2001:db8::1]:443"],
+    message: /invalid --origin '\[2001:db8::1\]:443': give the address without a port/,
+  },
   { args: ["example.com", "--port", "0"], message: /invalid --port '0': ports run from 1 to 65535/ },
   { args: ["example.com", "--port", "65536"], message: /invalid --port '65536'/ },
   { args: ["example.com", "--port", "70000"], message: /invalid --port '70000'/ },
   { args: ["example.com", "--port", "abc"], message: /invalid --port 'abc': give a whole number from 1 to 65535/ },
   { args: ["example.com", "--header", "NoColon"], message: /invalid --header 'NoColon': write it as 'Name: value'/ },
-  { args: ["example.com", "--header", "X-A: b\r\nX-Injected: 1"], message: /invalid --header 'X-A': the value may not contain CR, LF or NUL/ },
+  {
+    args: ["example.com", "--header", "X-A: b\r\nX-Injected: 1"],
+    message: /invalid --header 'X-A': the value may not contain CR, LF or NUL/,
+  },
   { args: ["example.com", "--header", "Bad Name: x"], message: /invalid --header 'Bad Name: x': the name 'Bad Name'/ },
   { args: ["example.com", "--timeout", "-1"], message: /invalid --timeout '-1'/ },
-  { args: ["example.com", "--timeout", "0"], message: /invalid --timeout '0': give a number of seconds greater than 0/ },
+  {
+    args: ["example.com", "--timeout", "0"],
+    message: /invalid --timeout '0': give a number of seconds greater than 0/,
+  },
   { args: ["example.com", "--timeout", "soon"], message: /invalid --timeout 'soon'/ },
   { args: ["example.com", "--scheme", "ftp"], message: /invalid --scheme 'ftp': use http or https/ },
   { args: ["example.com", "--path", "login"], message: /invalid --path 'login': it must start with '\/'/ },
   { args: ["example.com", "--max-header-size", "lots"], message: /invalid --max-header-size 'lots'/ },
-  { args: ["example.com", "--ca-file", "/nonexistent/ca.pem"], message: /invalid --ca-file '\/nonexistent\/ca\.pem': cannot read it \(ENOENT\)/ },
+  {
+    args: ["example.com", "--ca-file", "/nonexistent/ca.pem"],
+    message: /invalid --ca-file '\/nonexistent\/ca\.pem': cannot read it \(ENOENT\)/,
+  },
   { args: ["example.com", "--dns-server", "resolver.example"], message: /invalid --dns-server 'resolver\.example'/ },
-  { args: ["example.com", "--frobnicate"], message: /unknown option '--frobnicate'/ },
+  { args: ["example.com", "--frobnicate"], message: /unknown option '--frobnicate'; diag520 --help lists the options/ },
+  // Issue 4, point 4: the rest of the list.
+  { args: ["1.2.3"], message: /invalid hostname '1\.2\.3': it looks like an IPv4 address but is not one/ },
+  { args: ["::g"], message: /invalid hostname '::g': not a hostname; an IPv6 address goes without brackets/ },
+  { args: ["[::1]:443"], message: /invalid hostname '\[::1\]:443': .*the port goes in --port/ },
+  {
+    args: ["example.com", "--origin", "[::1]:443"],
+    message: /invalid --origin '\[::1\]:443': give the address without a port/,
+  },
+  {
+    args: ["example.com", "--origin", ""],
+    message: /invalid --origin '': it is empty; give a name such as example\.com/,
+  },
+  { args: ["ex%61mple.com"], message: /invalid hostname 'ex%61mple\.com': '%' is not allowed/ },
+  { args: [`${"a".repeat(60)}ü.example`], message: /label 'xn--a{16}…' is 6\d characters long; the limit is 63/ },
+  {
+    args: ["example.com", "--header", "X-A: b\nX-Injected: 1"],
+    message: /invalid --header 'X-A': the value may not contain CR, LF or NUL/,
+  },
+  {
+    args: ["example.com", "--header", "X-A\r: b"],
+    message: /invalid --header 'X-A\\x0d: b': the name 'X-A\\x0d' may hold only token/,
+  },
+  { args: ["example.com", "--header", ": b"], message: /invalid --header ': b': write it as 'Name: value'/ },
+  {
+    args: ["example.com", "--timeout", "NaN"],
+    message: /invalid --timeout 'NaN': give a number of seconds greater than 0/,
+  },
+  { args: ["example.com", "--timeout", "Infinity"], message: /invalid --timeout 'Infinity'/ },
+  { args: ["example.com", "--timeout", "0.0001"], message: /invalid --timeout '0\.0001': at least 0\.001 seconds/ },
+  { args: ["example.com", "--timeout"], message: /option '--timeout <seconds>' argument missing/ },
+  {
+    args: ["example.com", "--max-time", "0"],
+    message: /invalid --max-time '0': give a number of seconds greater than 0/,
+  },
+  { args: ["example.com", "--max-time", "-5"], message: /invalid --max-time '-5'/ },
+  { args: ["example.com", "--max-time", "later"], message: /invalid --max-time 'later'/ },
+  {
+    args: ["example.com", "--max-body", "0"],
+    message: /invalid --max-body '0': give a whole number of bytes from 1 to/,
+  },
+  {
+    args: ["example.com", "--ca-file", tmpdir()],
+    message: /invalid --ca-file '.+': it is a directory; give the path of a PEM file/,
+  },
+  { args: ["example.com", "--ca-file", ""], message: /invalid --ca-file '': it is empty/ },
+  {
+    args: ["example.com", "--ca-file", join(repoRoot, "package.json")],
+    message: /invalid --ca-file '.+': no PEM certificate/,
+  },
+  ...(existsSync("/dev/zero")
+    ? [
+        {
+          args: ["example.com", "--ca-file", "/dev/zero"],
+          message: /invalid --ca-file '\/dev\/zero': it is larger than \d+ bytes/,
+        },
+      ]
+    : []),
+  { args: ["example.com", "--jsn"], message: /unknown option '--jsn' \(did you mean --json\?\)$/ },
+  { args: ["example.com", "extra"], message: /too many arguments.*give one hostname/ },
+  // What the user typed is quoted back escaped: it may not split the line or drive the terminal.
+  {
+    args: ["exa\nmple.com"],
+    message: /invalid hostname 'exa\\nmple\.com': it contains whitespace or control characters/,
+  },
+  {
+    args: ["example.com", "--frob\x1b[2J\x1b]0;pwned\x07"],
+    message: /unknown option '--frob\\x1b\[2J\\x1b\]0;pwned\\x07'/,
+  },
+  { args: ["example.com", "--path", "/a\rb"], message: /invalid --path '\/a\\x0db': use only visible ASCII/ },
 ];
+
+/** Exactly one line: one newline, at the end, and no control character before it. */
+function assertOneLine(stderr: string): string {
+  assert.ok(stderr.endsWith("\n") && stderr.indexOf("\n") === stderr.length - 1, `one line: ${JSON.stringify(stderr)}`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not appear
+  assert.doesNotMatch(stderr.slice(0, -1), /[\u0000-\u001f\u007f-\u009f]/, "control characters are escaped");
+  assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
+  return stderr.slice(0, -1);
+}
 
 describe("usage errors", { concurrency: 4 }, () => {
   for (const row of ROWS) {
@@ -44,10 +141,19 @@ describe("usage errors", { concurrency: 4 }, () => {
       const result = await runCli(row.args);
       assert.equal(result.code, 2, result.stderr);
       assert.equal(result.stdout, "");
-      const lines = result.stderr.split("\n").filter((line) => line !== "");
-      assert.equal(lines.length, 1, `stderr: ${result.stderr}`);
-      assert.match(lines[0] ?? "", row.message);
-      assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+      assert.match(assertOneLine(result.stderr), row.message);
+    });
+
+    test(`--json ${JSON.stringify(row.args)} → exit 2, one line, an error document`, async () => {
+      const result = await runCli(["--json", ...row.args]);
+      assert.equal(result.code, 2, result.stderr);
+      const line = assertOneLine(result.stderr);
+      assert.match(line, row.message);
+      const doc = outputDocumentSchema.parse(JSON.parse(result.stdout));
+      assert.ok(doc.kind === "error", result.stdout);
+      assert.equal(doc.error.type, "usage");
+      assert.equal(doc.exitCode, 2);
+      assert.equal(`diag520: ${doc.error.message}`, line);
     });
   }
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UsageError } from "../../src/errors.js";
-import { parseHostname } from "../../src/input/hostname.js";
 import { parseOrigin } from "../../src/input/arguments.js";
+import { parseHostname } from "../../src/input/hostname.js";
 
 const VALID: ReadonlyArray<readonly [string, string, string]> = [
   ["example.com", "example.com", "example.com"],
@@ -18,7 +18,19 @@ for (const [input, ascii, display] of VALID) {
   test(`parseHostname accepts ${input}`, () => assert.deepEqual(parseHostname(input), { ascii, display }));
 }
 
-const INVALID = ["", "a b.com", "-lead.example", "trail-.example", "a..b", ".a.b", "a_b.example", "1.2.3", "300.1.1.1", "[::1]", "ex!ample.com"];
+const INVALID = [
+  "",
+  "a b.com",
+  "-lead.example",
+  "trail-.example",
+  "a..b",
+  ".a.b",
+  "a_b.example",
+  "1.2.3",
+  "300.1.1.1",
+  "[::1]",
+  "ex!ample.com",
+];
 for (const input of INVALID) {
   test(`parseHostname rejects ${JSON.stringify(input)}`, () => assert.throws(() => parseHostname(input), UsageError));
 }

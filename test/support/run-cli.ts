@@ -31,7 +31,8 @@ export interface RunCliOptions {
 /** The environment every CLI run starts from: no colour or DNS settings leaking in from the developer's shell. */
 export function cleanEnv(extra: Readonly<Record<string, string | undefined>> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of ["FORCE_COLOR", "NO_COLOR", "DIAG520_DNS_SERVER", "NODE_OPTIONS", "NODE_TEST_CONTEXT"]) delete env[key];
+  for (const key of ["FORCE_COLOR", "NO_COLOR", "DIAG520_DNS_SERVER", "NODE_OPTIONS", "NODE_TEST_CONTEXT"])
+    delete env[key];
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;

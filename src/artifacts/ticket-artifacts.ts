@@ -1,0 +1,64 @@
+/**
+ * The files a user attaches to a support ticket (--har, --report): checked before any probe
+ * runs, written whole after the diagnosis. An artefact whose path is `-` goes to stdout, and
+ * the report the user would otherwise see there moves to stderr.
+ */
+import { arch, release, type } from "node:os";
+import { UsageError } from "../errors.js";
+import { type ArtifactPath, preflightArtifactPaths, STDOUT_PATH } from "./artifact-paths.js";
+import type { DiagnosisEvidence } from "./redact.js";
+import { writeFileAtomically } from "./write-atomically.js";
+
+export interface TicketArtifacts {
+  readonly harPath: string | null;
+  readonly reportPath: string | null;
+}
+
+function listed(artifacts: TicketArtifacts): ArtifactPath[] {
+  const list: ArtifactPath[] = [];
+  if (artifacts.harPath !== null) list.push({ flag: "--har", path: artifacts.harPath });
+  if (artifacts.reportPath !== null) list.push({ flag: "--report", path: artifacts.reportPath });
+  return list;
+}
+
+/** Usage errors for unwritable paths, or two documents claiming stdout. */
+export function checkTicketArtifacts(artifacts: TicketArtifacts, json: boolean): void {
+  const list = listed(artifacts);
+  preflightArtifactPaths(list);
+  const toStdout = list.find((a) => a.path === STDOUT_PATH);
+  if (json && toStdout)
+    throw new UsageError(`${toStdout.flag} - and --json both write to stdout: give ${toStdout.flag} a file name`);
+}
+
+export function artifactOnStdout(artifacts: TicketArtifacts): boolean {
+  return listed(artifacts).some((a) => a.path === STDOUT_PATH);
+}
+
+/** Writes the artefacts; returns the text of the one that goes to stdout, if any. */
+export async function writeTicketArtifacts(
+  diagnosis: DiagnosisEvidence,
+  artifacts: TicketArtifacts,
+): Promise<string | null> {
+  let forStdout: string | null = null;
+  const emit = async (path: string, text: string) => {
+    if (path === STDOUT_PATH) forStdout = text;
+    else await writeFileAtomically(path, text);
+  };
+  if (artifacts.harPath !== null) {
+    const { buildHar } = await import("./har.js");
+    await emit(artifacts.harPath, `${JSON.stringify(buildHar(diagnosis), null, 2)}\n`);
+  }
+  if (artifacts.reportPath !== null) {
+    const { renderMarkdownReport } = await import("./markdown-report.js");
+    const tcp = diagnosis.report.phases.find((p) => p.name === "tcp");
+    const markdown = renderMarkdownReport(diagnosis, {
+      version: diagnosis.report.tool.version,
+      node: process.version,
+      os: `${type()} ${release()} ${arch()}`,
+      nowUtc: new Date().toISOString(),
+      sourceAddress: tcp?.name === "tcp" ? (tcp.facts?.localAddress ?? null) : null,
+    });
+    await emit(artifacts.reportPath, markdown);
+  }
+  return forStdout;
+}

@@ -1,0 +1,135 @@
+/**
+ * Ctrl-C during a probe (issue 4, point 5): the run stops at once rather than at its 30 s
+ * deadline, the socket to the origin is closed, the partial report says it is incomplete, and
+ * the exit code is 130 (128 + SIGINT, report/exit-code.ts). The server's 'connection' event
+ * says when the probe is waiting on the origin: no sleep stands in for it.
+ */
+import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { type AddressInfo, createServer, type Server, Socket } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { type DnsServer, startDnsServer } from "../../fixtures/dns-server.js";
+import { outputDocumentSchema } from "../../src/report/schema.js";
+import { runCli } from "../support/run-cli.js";
+
+const HOSTNAME = "silent.lab.diag520.test";
+/** Far above what an interrupted run may take, far below the probe's own deadline (30 s). */
+const PROMPT_MS = 10_000;
+
+interface SilentOrigin {
+  readonly port: number;
+  /** Resolves with the next connection the origin accepts. */
+  nextConnection(): Promise<Socket>;
+  close(): Promise<void>;
+}
+
+/** Accepts connections and never answers a byte: the probe waits until its deadline or Ctrl-C. */
+async function startSilentOrigin(): Promise<SilentOrigin> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    socket.on("error", () => {});
+    socket.resume(); // reads (and drops) the request, so that the client's FIN is seen
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as AddressInfo).port,
+    nextConnection: async () => (await once(server, "connection"))[0] as Socket,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+interface Interrupted {
+  readonly result: Awaited<ReturnType<typeof runCli>>;
+  /** From SIGINT to the process's exit. */
+  readonly stopMs: number;
+}
+
+/** Runs the CLI, sends SIGINT once the origin has a connection, and checks that connection closes. */
+async function interruptDuringProbe(origin: SilentOrigin, args: readonly string[]): Promise<Interrupted> {
+  let child: ChildProcess | undefined;
+  let signalledAt = 0;
+  const connected = origin.nextConnection();
+  const running = runCli(args, {
+    limitMs: 25_000,
+    onSpawn: (spawned) => {
+      child = spawned;
+    },
+  });
+  const socket = await Promise.race([connected, running]);
+  if (!(socket instanceof Socket)) assert.fail(`the run ended before it connected: ${JSON.stringify(socket)}`);
+  const closedByClient = once(socket, "close");
+  signalledAt = performance.now();
+  assert.ok(child?.kill("SIGINT"), "SIGINT delivered");
+  const result = await running;
+  const stopMs = performance.now() - signalledAt;
+  await closedByClient;
+  return { result, stopMs };
+}
+
+describe("Ctrl-C during a probe", () => {
+  let dns: DnsServer;
+  let origin: SilentOrigin;
+  const common = (): string[] => ["--port", String(origin.port), "--dns-server", dns.address, "--timeout", "30"];
+
+  before(async () => {
+    dns = await startDnsServer({ [HOSTNAME]: { A: ["127.0.0.1"] } });
+    origin = await startSilentOrigin();
+  });
+  after(async () => {
+    await origin.close();
+    await dns.close();
+  });
+
+  test("human report: stops at once, marked incomplete, exit 130", async () => {
+    const { result, stopMs } = await interruptDuringProbe(origin, [HOSTNAME, "--scheme", "http", ...common()]);
+    assert.equal(result.killedAfterLimit, false);
+    assert.equal(result.code, 130, result.stderr);
+    assert.ok(stopMs < PROMPT_MS, `stopped ${Math.round(stopMs)} ms after SIGINT`);
+    assert.match(result.stdout, /\[incomplete: interrupted by the user\]/);
+    assert.match(result.stdout, /http .*interrupted before the phase finished/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+  });
+
+  test("--json, interrupted in the HTTP phase: complete false, the phase says why", async () => {
+    const { result, stopMs } = await interruptDuringProbe(origin, [
+      HOSTNAME,
+      "--scheme",
+      "http",
+      "--json",
+      ...common(),
+    ]);
+    assert.equal(result.code, 130, result.stderr);
+    assert.ok(stopMs < PROMPT_MS, `stopped ${Math.round(stopMs)} ms after SIGINT`);
+    const doc = outputDocumentSchema.parse(JSON.parse(result.stdout));
+    assert.ok(doc.kind === "report");
+    assert.equal(doc.complete, false);
+    assert.equal(doc.interruption, "interrupted by the user");
+    assert.equal(doc.exitCode, 130);
+    const http = doc.phases.find((phase) => phase.name === "http");
+    assert.equal(http?.status, "skipped");
+    assert.match(http?.skipReason ?? "", /interrupted/);
+    assert.ok(
+      !doc.findings.some((f) => f.code === "http.response_timeout"),
+      "a Ctrl-C is not a finding about the origin",
+    );
+    assert.equal(result.stderr, "");
+  });
+
+  test("--json, interrupted in the TLS handshake: the same, one phase earlier", async () => {
+    const { result } = await interruptDuringProbe(origin, [HOSTNAME, "--json", ...common()]);
+    assert.equal(result.code, 130, result.stderr);
+    const doc = outputDocumentSchema.parse(JSON.parse(result.stdout));
+    assert.ok(doc.kind === "report");
+    assert.equal(doc.complete, false);
+    const statuses = Object.fromEntries(doc.phases.map((phase) => [phase.name, phase.status]));
+    assert.deepEqual(statuses, { dns: "passed", tcp: "passed", tls: "skipped", http: "skipped" });
+    assert.match(doc.phases.find((phase) => phase.name === "http")?.skipReason ?? "", /interrupted by the user/);
+  });
+});
