@@ -21,10 +21,16 @@ export interface MarkdownEnvironment {
 }
 
 const SEVERITY_MARK = { error: "❌ error", warning: "⚠️ warning", info: "ℹ️ info" } as const;
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 
 /** Text outside code blocks: no controls, no newlines, Markdown punctuation taken literally. */
 export function markdownInline(text: string): string {
   return escapeForTerminal(text.replace(/\r?\n/g, " ")).replace(/[\\`*_[\]<>|~&#!]/g, "\\$&");
+}
+
+/** Ends a sentence that its author left open, so that two of them do not run together. */
+function sentence(text: string): string {
+  return /[.!?:)]$/.test(text.trimEnd()) || text.trim() === "" ? text : `${text.trimEnd()}.`;
 }
 
 /** Inline code, for short values that we wrote ourselves (codes, header names). */
@@ -102,10 +108,12 @@ function verdictSection(report: Report): string[] {
 function findingsSection(report: Report): string[] {
   const lines = ["## Findings", ""];
   if (report.findings.length === 0) return [...lines, "No findings."];
-  for (const item of report.findings) {
+  // What breaks the request first; the sort is stable, so the probes' order holds within a severity.
+  const bySeverity = [...report.findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  for (const item of bySeverity) {
     lines.push(`### ${SEVERITY_MARK[item.severity]} ${code(item.code)}: ${markdownInline(item.title)}`, "");
     lines.push(
-      `Phase ${item.phase}${item.edgeStatus === null ? "" : `, edge status ${item.edgeStatus}`}. ${markdownInline(item.detail)}`,
+      `Phase ${item.phase}${item.edgeStatus === null ? "" : `, edge status ${item.edgeStatus}`}: ${markdownInline(item.detail)}`,
     );
     const evidence = Object.entries(item.evidence);
     if (evidence.length > 0) {
@@ -139,7 +147,7 @@ function notCheckedSection(report: Report): string[] {
     "",
     ...report.notChecked.map(
       (item) =>
-        `- **${markdownInline(item.what)}**: ${markdownInline(item.why)} How to tell: ${markdownInline(item.howToTell)}`,
+        `- **${markdownInline(item.what)}**: ${sentence(markdownInline(item.why))} How to tell: ${sentence(markdownInline(item.howToTell))}`,
     ),
   ];
 }

@@ -1,0 +1,78 @@
+/**
+ * `npm run build`, last step: bundles the compiled CLI (dist/src/cli.js, everything it imports,
+ * commander included) into one CommonJS file, dist/bundle/cli.cjs, and warms its V8 code cache.
+ * bin/diag520.js loads it when it is newer than tsc's output, else dist/src as before.
+ *
+ * Why: start-up is a budget (DESIGN.md "Budgets", measured by `npm run bench`). On Node 20,
+ * resolving, reading, compiling and linking ~45 ES modules one by one costs ~25 ms of the 60 ms
+ * that a whole diagnosis may add to `node -e 0`; one file costs a few, and V8's code cache
+ * (which Node 20 offers for a script compiled with node:vm only) saves most of the compiling.
+ * - Modules reached only through `await import()` stay lazy: esbuild wraps them in functions
+ *   that run on first use. chalk, ora, zod and undici are not bundled: they load from
+ *   node_modules, only when needed, as before.
+ * - A dynamic `import()` inside code that V8 took from a code cache fails on Node 20
+ *   (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so each `import("chalk")` becomes
+ *   `__importExternal("chalk")`, a function that bin/diag520.js hands to the bundle.
+ * - `import.meta.url` becomes the bundle's own URL: the bundle sits two directories down, like
+ *   dist/src/*.js, so that `new URL("../../package.json", import.meta.url)` finds the same file.
+ * Then diag520 diagnoses two lab origins on loopback, a healthy HTTPS one and a broken one, with
+ * DIAG520_SAVE_CODE_CACHE=1, so that the cache holds the functions of real diagnoses. A failure
+ * there costs speed, never the build.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = new URL("..", import.meta.url);
+const pathOf = (relative) => fileURLToPath(new URL(relative, root));
+const EXTERNAL = ["chalk", "ora", "zod", "undici"];
+const bundlePath = pathOf("dist/bundle/cli.cjs");
+
+const result = await build({
+  entryPoints: [pathOf("dist/src/cli.js")],
+  outfile: bundlePath,
+  write: false,
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  external: EXTERNAL,
+  define: { "import.meta.url": "__bundleUrl" },
+  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  logLevel: "warning",
+});
+const dynamicImport = new RegExp(`\\bimport\\((["'])(${EXTERNAL.join("|")})\\1\\)`, "g");
+const code = (result.outputFiles[0]?.text ?? "").replace(dynamicImport, '__importExternal("$2")');
+const leftover = /\bimport\s*\(/.exec(code);
+if (leftover) {
+  throw new Error(`bundle: a dynamic import() of a module that is not external remains: ${code.slice(leftover.index, leftover.index + 80)}`);
+}
+mkdirSync(pathOf("dist/bundle"), { recursive: true });
+writeFileSync(bundlePath, code);
+rmSync(`${bundlePath}.v8cache`, { force: true });
+
+async function warmCodeCache() {
+  const { startLab } = await import(new URL("dist/fixtures/lab.js", root).href);
+  const lab = await startLab({ only: ["healthy-https", "empty-reply"] });
+  try {
+    const runs = lab.origins.flatMap((origin) => [[...origin.args, "--json"], [...origin.args]]);
+    for (const args of runs) {
+      // Each run starts from the cache the previous one saved, and adds what it compiled.
+      const child = spawn(process.execPath, [pathOf("bin/diag520.js"), ...args], {
+        stdio: "ignore",
+        env: { ...process.env, DIAG520_SAVE_CODE_CACHE: "1" },
+      });
+      await once(child, "exit");
+    }
+  } finally {
+    await lab.close();
+  }
+}
+
+try {
+  await warmCodeCache();
+} catch (error) {
+  console.warn(`bundle: no V8 code cache (${error instanceof Error ? error.message : error}); start-up will be slower`);
+}
