@@ -43,13 +43,16 @@ function loadBundle() {
     if (cache.subarray(0, stamp.length).equals(stamp)) cachedData = cache.subarray(stamp.length);
   } catch {}
   const source = readFileSync(path, "utf8");
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  const wrapper = "(function (exports, require, module, __filename, __dirname, __importExternal) {";
+  const script = new Script(`${wrapper}${source}\n})`, {
     filename: path,
     cachedData,
     importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(path), module, path, dirname(path));
+  // import() here, not in the bundle: code from the cache cannot (scripts/bundle.mjs).
+  const importExternal = (specifier) => import(specifier);
+  script.runInThisContext()(module.exports, createRequire(path), module, path, dirname(path), importExternal);
   if (process.env.DIAG520_SAVE_CODE_CACHE === "1") {
     process.once("exit", () => {
       writeFileSync(`${cachePath}.${process.pid}`, Buffer.concat([stamp, script.createCachedData()]));

@@ -31,22 +31,22 @@ import { VERSION } from "./version.js";
 interface RawOptions {
   origin?: string;
   port?: string;
-  scheme: string;
-  path: string;
-  method: string;
-  header: string[];
+  scheme?: string;
+  path?: string;
+  method?: string;
+  header?: string[];
   userAgent?: string;
-  timeout: string;
+  timeout?: string;
   maxTime?: string;
-  maxHeaderSize: string;
-  maxBody: string;
+  maxHeaderSize?: string;
+  maxBody?: string;
   caFile?: string;
   dnsServer?: string;
   json?: boolean;
   color?: boolean;
   har?: string;
   report?: string;
-  /** Header names from --redact, or false for --no-redact. */
+  /** Header names from --redact, true when none were named, false for --no-redact. */
   redact: string[] | boolean;
 }
 
@@ -63,7 +63,7 @@ Exit codes: 0 nothing that would make the CDN fail, 1 at least one error finding
 2 usage or input error, 3 internal error, 130 interrupted.
 Environment: DIAG520_DNS_SERVER (as --dns-server), NO_COLOR, FORCE_COLOR, CI.`;
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 const collectRedactions = (value: string, previous: string[] | boolean): string[] => [
   ...(Array.isArray(previous) ? previous : []),
   value,
@@ -99,25 +99,28 @@ function buildProgram(): Command {
     .argument("<hostname>", "the site's hostname, as visitors type it (sent as SNI and Host)")
     .option("--origin <address>", "origin IPv4/IPv6 address or name (default: the hostname's own DNS answer)")
     .option("--port <n>", "origin port (default: 443 for https, 80 for http)")
-    .option("--scheme <scheme>", "http or https, as the CDN's SSL mode talks to the origin", "https")
-    .option("--path <path>", "request path", "/")
-    .option("--method <method>", "request method", "GET")
-    .option("--header <header>", "extra request header 'Name: value' (repeatable)", collect, [])
-    .option("--user-agent <ua>", "User-Agent header", DEFAULTS.userAgent)
-    .option("--timeout <seconds>", "deadline for each phase, decimals allowed", "10")
+    .option("--scheme <scheme>", "http or https, as the CDN's SSL mode talks to the origin (default: https)")
+    .option("--path <path>", "request path (default: /)")
+    .option("--method <method>", "request method (default: GET)")
+    .option("--header <header>", "extra request header 'Name: value' (repeatable)", collect)
+    .option("--user-agent <ua>", "User-Agent header (default: diag520's own)")
+    .option("--timeout <seconds>", "deadline for each phase, decimals allowed (default: 10)")
     .option("--max-time <seconds>", "deadline for the whole run")
     .option(
       "--max-header-size <bytes>",
-      "response header block size that counts as too large",
-      String(DEFAULTS.maxHeaderSize),
+      `response header block size that counts as too large (default: ${DEFAULTS.maxHeaderSize})`,
     )
-    .option("--max-body <bytes>", "response body bytes read before stopping", String(DEFAULTS.maxBodyBytes))
+    .option("--max-body <bytes>", `response body bytes read before stopping (default: ${DEFAULTS.maxBodyBytes})`)
     .option("--ca-file <pem>", "extra trusted CA certificates (PEM), as a custom origin trust store")
     .addOption(new Option("--dns-server <address>", "DNS server to ask, ip[:port]").env("DIAG520_DNS_SERVER"))
     .option("--json", "print one JSON document on stdout (see: diag520 schema)")
     .option("--har <file>", "write an HTTP Archive (HAR 1.2) of the requests made; - for stdout")
     .option("--report <file>", "write a Markdown report to attach to a support ticket; - for stdout")
-    .option("--redact <name>", "also redact this header's values in every output (repeatable)", collectRedactions, true)
+    .option(
+      "--redact <name>",
+      "also redact this header's values (repeatable; Authorization, Proxy-Authorization, Cookie and Set-Cookie always are)",
+      collectRedactions,
+    )
     .option("--no-redact", "show Authorization, Cookie and Set-Cookie values instead of [REDACTED]")
     .option("--color", "force colour")
     .option("--no-color", "no colour")
@@ -161,26 +164,30 @@ function buildProgram(): Command {
 
 function toRequest(hostnameInput: string, raw: RawOptions): DiagnoseRequest {
   const hostname = parseHostname(hostnameInput);
-  const scheme = parseScheme(raw.scheme);
+  const scheme = parseScheme(raw.scheme ?? "https");
   return {
     hostname: hostname.ascii,
     displayHostname: hostname.display,
     origin: raw.origin === undefined ? null : parseOrigin(raw.origin),
     scheme,
     port: raw.port === undefined ? (scheme === "https" ? 443 : 80) : parsePort(raw.port),
-    path: parsePath(raw.path),
-    method: parseMethod(raw.method),
-    headers: raw.header.map(parseHeader),
+    path: parsePath(raw.path ?? "/"),
+    method: parseMethod(raw.method ?? "GET"),
+    headers: (raw.header ?? []).map(parseHeader),
     userAgent: parseUserAgent(raw.userAgent ?? DEFAULTS.userAgent),
   };
 }
 
 function toOptions(raw: RawOptions, signal: AbortSignal): DiagnoseOptions {
   return {
-    timeoutMs: parseSeconds(raw.timeout, "--timeout"),
+    timeoutMs: raw.timeout === undefined ? DEFAULTS.timeoutMs : parseSeconds(raw.timeout, "--timeout"),
     maxTimeMs: raw.maxTime === undefined ? null : parseSeconds(raw.maxTime, "--max-time"),
-    maxHeaderSize: parseByteCount(raw.maxHeaderSize, "--max-header-size", 16 * 1024 * 1024),
-    maxBodyBytes: parseByteCount(raw.maxBody, "--max-body", 1024 * 1024 * 1024),
+    maxHeaderSize:
+      raw.maxHeaderSize === undefined
+        ? DEFAULTS.maxHeaderSize
+        : parseByteCount(raw.maxHeaderSize, "--max-header-size", 16 * 1024 * 1024),
+    maxBodyBytes:
+      raw.maxBody === undefined ? DEFAULTS.maxBodyBytes : parseByteCount(raw.maxBody, "--max-body", 1024 * 1024 * 1024),
     extraCaPem: raw.caFile === undefined ? [] : readCaFile(raw.caFile),
     dnsServers: raw.dnsServer === undefined || raw.dnsServer === "" ? [] : [parseDnsServer(raw.dnsServer)],
     signal,

@@ -46,7 +46,7 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
     phases: [...run.phases],
     findings: [...run.findings],
     causes: rankCauses(run.findings),
-    notChecked: notCheckedFromHere(request),
+    notChecked: notCheckedFromHere(request, address),
     verdict,
     reproduce: { curl: reproduceCommand(request, address) },
     redacted: [],

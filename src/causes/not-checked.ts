@@ -7,7 +7,8 @@ import type { NotChecked } from "../report/schema.js";
 
 const CDN_RANGES_URL = "https://www.cloudflare.com/ips";
 
-export function notCheckedFromHere(request: DiagnoseRequest): NotChecked[] {
+/** `address` is the origin address diagnosed, when the DNS phase found one. */
+export function notCheckedFromHere(request: DiagnoseRequest, address: string | null): NotChecked[] {
   const items: NotChecked[] = [
     {
       what: "A firewall, WAF or rate limit that treats only the CDN's addresses differently",
@@ -31,8 +32,13 @@ export function notCheckedFromHere(request: DiagnoseRequest): NotChecked[] {
     items.push({
       what: "HTTP/2 to the origin",
       why: "diag520 offers only http/1.1 in ALPN; the CDN offers h2 too, and an origin that accepts h2 but speaks it badly gets a 520",
-      howToTell: `Run: curl -sv --http2 -o /dev/null --resolve ${request.hostname}:${request.port}:<origin-ip> https://${request.hostname}:${request.port}${request.path} and see whether h2 is chosen and the response arrives`,
+      howToTell: `Run: curl -sv --http2 -o /dev/null --resolve ${request.hostname}:${request.port}:${resolveAddress(address)} https://${request.hostname}:${request.port}${request.path} and see whether h2 is chosen and the response arrives`,
     });
   }
   return items;
+}
+
+function resolveAddress(address: string | null): string {
+  if (address === null) return "<origin-ip>";
+  return address.includes(":") ? `[${address}]` : address;
 }

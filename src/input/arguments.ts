@@ -10,6 +10,13 @@ import { parseHostname } from "./hostname.js";
 /** RFC 9110 §5.6.2 token characters: header names and methods. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/**
+ * A field value is bytes on the wire; RFC 9110 §5.5 keeps new values to ASCII (obs-text is
+ * legacy). "日本" has no byte form the user could be sure of, and "é" would go out as Latin-1.
+ */
+const PRINTABLE_ASCII = /^[\t\x20-\x7e]*$/;
+const ASCII_ONLY = "the value must be printable ASCII (RFC 9110 §5.5); percent-encode other characters";
+
 export function parsePort(input: string): number {
   if (!/^[0-9]+$/.test(input)) throw new UsageError(`invalid --port '${input}': give a whole number from 1 to 65535`);
   const port = Number(input);
@@ -75,6 +82,7 @@ export function parseHeader(input: string): readonly [string, string] {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0001-\u0008\u000a-\u001f\u007f]/.test(value))
     throw new UsageError(`invalid --header '${name}': the value may not contain control characters`);
+  if (!PRINTABLE_ASCII.test(value)) throw new UsageError(`invalid --header '${name}': ${ASCII_ONLY}`);
   return [name, value];
 }
 
@@ -82,6 +90,7 @@ export function parseUserAgent(input: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(input))
     throw new UsageError("invalid --user-agent: it may not contain CR, LF or other control characters");
+  if (!PRINTABLE_ASCII.test(input)) throw new UsageError(`invalid --user-agent '${input}': ${ASCII_ONLY}`);
   return input;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { EvidenceValue, Severity } from "../findings/catalogue.js";
 import type { PhaseResult, Report } from "../report/schema.js";
-import { escapeForTerminal, escapeWireText } from "../text/escape.js";
+import { escapeForTerminal, escapeLineForTerminal, escapeWireText } from "../text/escape.js";
 import type { Style } from "./style.js";
 
 /** Long evidence (a 1 MiB header line) is cut in the terminal; --json keeps all of it. */
@@ -25,8 +25,10 @@ export function renderHuman(report: Report, style: Style): string {
     for (const f of report.findings) {
       const edge = f.edgeStatus === null ? "" : style.dim(`  → CDN answers ${f.edgeStatus}`);
       lines.push(`  ${severityTag(f.severity, style)} ${style.bold(f.code)}${edge}`);
-      lines.push(`      ${escapeForTerminal(f.title)}`);
+      lines.push(`      ${escapeLineForTerminal(f.title)}`);
       for (const line of escapeForTerminal(f.detail).split("\n")) lines.push(`      ${style.dim(line)}`);
+      // Info is context: its evidence stays in --json and the Markdown report, out of the way here.
+      if (f.severity === "info") continue;
       for (const [key, value] of Object.entries(f.evidence)) {
         lines.push(`        ${key}: ${formatEvidence(value)}`);
       }
@@ -52,7 +54,7 @@ export function renderHuman(report: Report, style: Style): string {
   }
   lines.push("");
 
-  lines.push(style.bold("Reproduce"), `  ${escapeForTerminal(report.reproduce.curl)}`, "");
+  lines.push(style.bold("Reproduce"), `  ${escapeLineForTerminal(report.reproduce.curl)}`, "");
   if (report.redacted.length > 0) {
     lines.push(
       style.dim(`Values of ${report.redacted.join(", ")} are shown as [REDACTED] (--no-redact shows them).`),
@@ -62,7 +64,7 @@ export function renderHuman(report: Report, style: Style): string {
 
   const paint = report.verdict.ok ? style.ok : style.error;
   const incomplete = report.complete ? "" : style.warning(` [incomplete: ${report.interruption}]`);
-  lines.push(`${style.bold("Verdict:")} ${paint(escapeForTerminal(report.verdict.summary))}${incomplete}`);
+  lines.push(`${style.bold("Verdict:")} ${paint(escapeLineForTerminal(report.verdict.summary))}${incomplete}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -72,14 +74,14 @@ function headline(report: Report): string {
   const address = dns?.name === "dns" ? dns.facts?.address : null;
   const via = address ? ` via ${address.includes(":") ? `[${address}]` : address}:${t.port}` : `:${t.port}`;
   const name = t.displayHostname === t.hostname ? t.hostname : `${t.displayHostname} (${t.hostname})`;
-  return escapeForTerminal(`diag520 ${report.tool.version} · ${t.scheme}://${name}${via} · ${t.method} ${t.path}`);
+  return escapeLineForTerminal(`diag520 ${report.tool.version} · ${t.scheme}://${name}${via} · ${t.method} ${t.path}`);
 }
 
 function phaseLine(phase: PhaseResult, style: Style): string {
   const mark =
     phase.status === "passed" ? style.ok("✓") : phase.status === "failed" ? style.error("✗") : style.dim("-");
   const time = phase.durationMs === null ? "      " : `${phase.durationMs.toFixed(1).padStart(6)} ms`;
-  const summary = escapeForTerminal(phase.summary);
+  const summary = escapeLineForTerminal(phase.summary);
   return `  ${mark} ${phase.name.padEnd(4)} ${phase.durationMs === null ? style.dim(time.padEnd(9)) : time}  ${phase.status === "skipped" ? style.dim(summary) : summary}`;
 }
 

@@ -31,3 +31,23 @@ export function escapeForTerminal(text: string): string {
     return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
   });
 }
+
+/** As `escapeForTerminal`, for text that must stay on one line (a summary, the verdict): LF and TAB are escaped too. */
+export function escapeLineForTerminal(text: string): string {
+  return escapeForTerminal(text).replace(/[\n\t]/g, (c) => (c === "\n" ? "\\n" : "\\t"));
+}
+
+// DEL, C1 (U+009B is CSI to a terminal that reads C1 in UTF-8), bidi controls, and the JavaScript line separators.
+const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+
+/**
+ * `JSON.stringify`, with the characters that JSON leaves raw but a terminal may obey written as
+ * \uXXXX escapes: `diag520 --json` on a terminal stays inert, and JSON.parse gives back exactly
+ * the same value. (Outside strings JSON text is ASCII, so only string contents change.)
+ */
+export function stringifyJsonForTerminal(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    JSON_UNSAFE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

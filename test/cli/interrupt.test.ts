@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { type AddressInfo, createServer, type Server, Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
@@ -73,6 +74,18 @@ async function interruptDuringProbe(origin: SilentOrigin, args: readonly string[
   return { result, stopMs };
 }
 
+/** A DNS server that reads queries and never answers; resolves with the first query's arrival. */
+async function startSilentDnsServer(): Promise<{ address: string; firstQuery: Promise<void>; close(): void }> {
+  const socket = createSocket("udp4");
+  socket.bind(0, "127.0.0.1");
+  await once(socket, "listening");
+  return {
+    address: `127.0.0.1:${socket.address().port}`,
+    firstQuery: once(socket, "message").then(() => undefined),
+    close: () => socket.close(),
+  };
+}
+
 describe("Ctrl-C during a probe", () => {
   let dns: DnsServer;
   let origin: SilentOrigin;
@@ -131,5 +144,31 @@ describe("Ctrl-C during a probe", () => {
     const statuses = Object.fromEntries(doc.phases.map((phase) => [phase.name, phase.status]));
     assert.deepEqual(statuses, { dns: "passed", tcp: "passed", tls: "skipped", http: "skipped" });
     assert.match(doc.phases.find((phase) => phase.name === "http")?.skipReason ?? "", /interrupted by the user/);
+  });
+
+  test("--json, interrupted while the resolver is silent: exit 130 at once, nothing after DNS ran", async () => {
+    const silentDns = await startSilentDnsServer();
+    try {
+      let signalledAt = 0;
+      const result = await runCli([HOSTNAME, "--dns-server", silentDns.address, "--timeout", "30", "--json"], {
+        limitMs: 25_000,
+        onSpawn: (child) => {
+          void silentDns.firstQuery.then(() => {
+            signalledAt = performance.now();
+            child.kill("SIGINT");
+          });
+        },
+      });
+      assert.ok(signalledAt > 0, "the resolver was asked");
+      assert.equal(result.code, 130, result.stderr);
+      assert.ok(performance.now() - signalledAt < PROMPT_MS, "stopped at once, not at the resolver's timeout");
+      const doc = outputDocumentSchema.parse(JSON.parse(result.stdout));
+      assert.ok(doc.kind === "report");
+      assert.equal(doc.complete, false);
+      const statuses = Object.fromEntries(doc.phases.map((phase) => [phase.name, phase.status]));
+      assert.deepEqual(statuses, { dns: "skipped", tcp: "skipped", tls: "skipped", http: "skipped" });
+    } finally {
+      silentDns.close();
+    }
   });
 });

@@ -114,6 +114,15 @@ const ROWS: ReadonlyArray<{ readonly args: readonly string[]; readonly message: 
     : []),
   { args: ["example.com", "--jsn"], message: /unknown option '--jsn' \(did you mean --json\?\)$/ },
   { args: ["example.com", "extra"], message: /too many arguments.*give one hostname/ },
+  // No byte form the user could be sure of: refused here, not an internal error when the request is built.
+  {
+    args: ["example.com", "--header", "X-Name: 日本"],
+    message: /invalid --header 'X-Name': the value must be printable ASCII/,
+  },
+  {
+    args: ["example.com", "--user-agent", "bücher-bot"],
+    message: /invalid --user-agent 'bücher-bot': the value must be printable ASCII/,
+  },
   // What the user typed is quoted back escaped: it may not split the line or drive the terminal.
   {
     args: ["exa\nmple.com"],

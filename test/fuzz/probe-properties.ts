@@ -72,7 +72,8 @@ export async function probeOnce(
 /** The properties; an empty list means the run was sound. */
 export function violations(outcome: ProbeOutcome, deadlineMs: number, marginMs: number): string[] {
   const found: string[] = [];
-  if (outcome.thrown !== null) found.push(`the probe threw: ${String((outcome.thrown as Error)?.stack ?? outcome.thrown)}`);
+  if (outcome.thrown !== null)
+    found.push(`the probe threw: ${String((outcome.thrown as Error)?.stack ?? outcome.thrown)}`);
   if (outcome.elapsedMs > deadlineMs + marginMs) {
     found.push(`took ${Math.round(outcome.elapsedMs)} ms, over the ${deadlineMs} ms deadline + ${marginMs} ms`);
   }
@@ -90,7 +91,8 @@ export function violations(outcome: ProbeOutcome, deadlineMs: number, marginMs: 
       found.push("no error finding, but no final response head was read");
     }
     const explained = result.findings.some((f) => f.code === "http.body_read_capped" || f.code === "http.body_timeout");
-    if (!response.bodyComplete && !explained) found.push("no error finding, but the body is incomplete and unexplained");
+    if (!response.bodyComplete && !explained)
+      found.push("no error finding, but the body is incomplete and unexplained");
   }
   if (errors.length === 0 && result.findings.length === 0 && !(response.end === "complete")) {
     found.push(`a healthy run ended as '${response.end}'`);
@@ -121,7 +123,8 @@ function findingViolations(item: Finding): string[] {
       typeof value === "string" ||
       typeof value === "boolean" ||
       (typeof value === "number" && Number.isFinite(value)) ||
-      (Array.isArray(value) && value.every((v) => typeof v === "string" || (typeof v === "number" && Number.isFinite(v))));
+      (Array.isArray(value) &&
+        value.every((v) => typeof v === "string" || (typeof v === "number" && Number.isFinite(v))));
     if (!ok) found.push(`finding ${item.code}: evidence ${key} is not a JSON value: ${String(value)}`);
   }
   if (item.detail.length > 20_000) found.push(`finding ${item.code}: a detail of ${item.detail.length} characters`);
@@ -139,7 +142,11 @@ function deepEqualJson(a: unknown, b: unknown): boolean {
 }
 
 /** Runs `task` over `items` with at most `limit` at a time; resolves when all are done. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>) {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+) {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

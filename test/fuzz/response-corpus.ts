@@ -14,7 +14,7 @@ export const SEED_RESPONSES: readonly string[] = [
   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Id: 7\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n",
   "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 204 No Content\r\nDate: x\r\n\r\n",
   "HTTP/1.0 200 OK\r\nServer: old\r\n\r\nbody until the connection closes",
-  "HTTP/1.1 304 Not Modified\r\nETag: \"abc\"\r\nCache-Control: max-age=60\r\n\r\n",
+  'HTTP/1.1 304 Not Modified\r\nETag: "abc"\r\nCache-Control: max-age=60\r\n\r\n',
   "HTTP/1.1 200 OK\r\nX-Folded: first\r\n  second\r\nContent-Length: 0\r\n\r\n",
   "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nbad",
   "\r\nHTTP/1.1 301 Moved\nLocation: /x\nContent-Length: 2\n\nok",
@@ -67,15 +67,38 @@ const CONTROL_BYTES = [0x00, 0x01, 0x07, 0x08, 0x0b, 0x0c, 0x0d, 0x1b, 0x7f, 0x8
 const INVALID_UTF8 = [[0xc3, 0x28], [0xff], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]];
 
 const MUTATIONS: readonly Mutation[] = [
-  at("delete-cr", (b) => indexesOf(b, 0x0d), (b, i) => splice(b, i, 1, Buffer.alloc(0))),
-  at("double-colon", (b) => indexesOf(b, 0x3a), (b, i) => splice(b, i, 0, latin1(":"))),
-  at("delete-colon", (b) => indexesOf(b, 0x3a), (b, i) => splice(b, i, 1, Buffer.alloc(0))),
-  at("delete-lf", (b) => indexesOf(b, 0x0a), (b, i) => splice(b, i, 1, Buffer.alloc(0))),
-  at("space-before-colon", (b) => indexesOf(b, 0x3a), (b, i) => splice(b, i, 0, latin1(" "))),
+  at(
+    "delete-cr",
+    (b) => indexesOf(b, 0x0d),
+    (b, i) => splice(b, i, 1, Buffer.alloc(0)),
+  ),
+  at(
+    "double-colon",
+    (b) => indexesOf(b, 0x3a),
+    (b, i) => splice(b, i, 0, latin1(":")),
+  ),
+  at(
+    "delete-colon",
+    (b) => indexesOf(b, 0x3a),
+    (b, i) => splice(b, i, 1, Buffer.alloc(0)),
+  ),
+  at(
+    "delete-lf",
+    (b) => indexesOf(b, 0x0a),
+    (b, i) => splice(b, i, 1, Buffer.alloc(0)),
+  ),
+  at(
+    "space-before-colon",
+    (b) => indexesOf(b, 0x3a),
+    (b, i) => splice(b, i, 0, latin1(" ")),
+  ),
   (bytes) =>
     fc
       .tuple(fc.integer({ min: 0, max: bytes.length }), fc.constantFrom(...CONTROL_BYTES))
-      .map(([i, byte]): [string, Buffer] => [`control-0x${byte.toString(16)}@${i}`, splice(bytes, i, 0, Buffer.of(byte))]),
+      .map(([i, byte]): [string, Buffer] => [
+        `control-0x${byte.toString(16)}@${i}`,
+        splice(bytes, i, 0, Buffer.of(byte)),
+      ]),
   (bytes) =>
     fc
       .tuple(fc.integer({ min: 0, max: bytes.length }), fc.constantFrom(...INVALID_UTF8))
@@ -85,18 +108,20 @@ const MUTATIONS: readonly Mutation[] = [
       .tuple(fc.integer({ min: 0, max: headLength(bytes) }), fc.integer({ min: 1_000, max: 40_000 }))
       .map(([i, n]): [string, Buffer] => [`overlong-${n}@${i}`, splice(bytes, i, 0, Buffer.alloc(n, 0x61))]),
   (bytes) =>
-    fc
-      .integer({ min: 0, max: bytes.length })
-      .map((i): [string, Buffer] => [`truncate@${i}`, bytes.subarray(0, i)]),
+    fc.integer({ min: 0, max: bytes.length }).map((i): [string, Buffer] => [`truncate@${i}`, bytes.subarray(0, i)]),
   (bytes) =>
     fc
       .tuple(fc.integer({ min: 0, max: Math.max(0, bytes.length - 1) }), fc.integer({ min: 0, max: 255 }))
       .map(([i, byte]): [string, Buffer] => [`set-0x${byte.toString(16)}@${i}`, splice(bytes, i, 1, Buffer.of(byte))]),
   at("delete", anywhere, (b, i) => splice(b, i, 1, Buffer.alloc(0))),
-  at("duplicate-line", (b) => [0, ...indexesOf(b, 0x0a).map((i) => i + 1)], (b, i) => {
-    const end = b.indexOf(0x0a, i);
-    return splice(b, i, 0, b.subarray(i, end === -1 ? b.length : end + 1));
-  }),
+  at(
+    "duplicate-line",
+    (b) => [0, ...indexesOf(b, 0x0a).map((i) => i + 1)],
+    (b, i) => {
+      const end = b.indexOf(0x0a, i);
+      return splice(b, i, 0, b.subarray(i, end === -1 ? b.length : end + 1));
+    },
+  ),
 ];
 
 /** A seed response with 1–3 mutations applied in turn. */
@@ -106,10 +131,9 @@ const mutatedResponse: fc.Arbitrary<[string, Buffer]> = fc
     let arbitrary: fc.Arbitrary<[string, Buffer]> = fc.constant([`seed${seed}`, latin1(SEED_RESPONSES[seed] ?? "")]);
     for (let step = 0; step < count; step++) {
       arbitrary = arbitrary.chain(([recipe, bytes]) =>
-        fc.oneof(...MUTATIONS.map((mutate) => mutate(bytes))).map(([what, next]): [string, Buffer] => [
-          `${recipe}+${what}`,
-          next,
-        ]),
+        fc
+          .oneof(...MUTATIONS.map((mutate) => mutate(bytes)))
+          .map(([what, next]): [string, Buffer] => [`${recipe}+${what}`, next]),
       );
     }
     return arbitrary;
@@ -121,8 +145,14 @@ const randomBytes: fc.Arbitrary<[string, Buffer]> = fc
 
 /** Random bytes after a plausible start, so that they reach the field-line parser. */
 const randomAfterStatus: fc.Arbitrary<[string, Buffer]> = fc
-  .tuple(fc.constantFrom("HTTP/1.1 200 OK\r\n", "HTTP/1.1 ", "HTTP/1.0 404 x\r\nA: b\r\n", "http/1.1 100 \r\n\r\n"), fc.uint8Array({ maxLength: 400 }))
-  .map(([start, array]): [string, Buffer] => [`random-after(${JSON.stringify(start)})`, Buffer.concat([latin1(start), Buffer.from(array)])]);
+  .tuple(
+    fc.constantFrom("HTTP/1.1 200 OK\r\n", "HTTP/1.1 ", "HTTP/1.0 404 x\r\nA: b\r\n", "http/1.1 100 \r\n\r\n"),
+    fc.uint8Array({ maxLength: 400 }),
+  )
+  .map(([start, array]): [string, Buffer] => [
+    `random-after(${JSON.stringify(start)})`,
+    Buffer.concat([latin1(start), Buffer.from(array)]),
+  ]);
 
 const seedResponse: fc.Arbitrary<[string, Buffer]> = fc
   .integer({ min: 0, max: SEED_RESPONSES.length - 1 })
