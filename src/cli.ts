@@ -26,6 +26,7 @@ import { decideColorLevel } from "./render/color-choice.js";
 import { EXIT } from "./report/exit-code.js";
 import type { ErrorDocument } from "./report/schema.js";
 import { SCHEMA_VERSION } from "./report/schema-version.js";
+import { stringifyJsonForTerminal } from "./text/escape.js";
 import { VERSION } from "./version.js";
 
 interface RawOptions {
@@ -231,7 +232,7 @@ async function runDiagnosis(hostnameInput: string, raw: RawOptions): Promise<voi
   // With `--har -` or `--report -` the artefact owns stdout and the report moves to stderr.
   const reportStream = artifactText === null ? process.stdout : process.stderr;
   if (raw.json) {
-    reportStream.write(`${JSON.stringify(report, null, 2)}\n`);
+    reportStream.write(`${stringifyJsonForTerminal(report, 2)}\n`);
   } else {
     const [{ renderHuman }, { loadStyle }] = await Promise.all([
       import("./render/human.js"),
@@ -284,7 +285,7 @@ function writeErrorDocument(type: ErrorDocument["error"]["type"], message: strin
     error: { type, message },
     exitCode,
   };
-  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  process.stdout.write(`${stringifyJsonForTerminal(doc, 2)}\n`);
 }
 
 /** `diag520 … | head -1`: the reader went away; stop quietly instead of crashing on EPIPE. */

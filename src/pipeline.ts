@@ -57,7 +57,8 @@ export async function runPipeline(request: DiagnoseRequest, options: DiagnoseOpt
         phases.push(interruptedPhase(probe.name, startedAt, durationMs));
         continue;
       }
-      if (runSignal.aborted && !result.ok) interruption = interruptionReason(options);
+      // --max-time cut this phase short: whatever it found, the run did not finish.
+      if (runSignal.aborted) interruption = interruptionReason(options);
       (state.facts as Record<string, unknown>)[probe.name] = result.facts;
       findings.push(...result.findings);
       phases.push(finishedPhase(probe.name, result, startedAt, durationMs));

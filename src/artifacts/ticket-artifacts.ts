@@ -5,6 +5,7 @@
  */
 import { arch, release, type } from "node:os";
 import { UsageError } from "../errors.js";
+import { stringifyJsonForTerminal } from "../text/escape.js";
 import { type ArtifactPath, preflightArtifactPaths, STDOUT_PATH } from "./artifact-paths.js";
 import type { DiagnosisEvidence } from "./redact.js";
 import { writeFileAtomically } from "./write-atomically.js";
@@ -46,7 +47,7 @@ export async function writeTicketArtifacts(
   };
   if (artifacts.harPath !== null) {
     const { buildHar } = await import("./har.js");
-    await emit(artifacts.harPath, `${JSON.stringify(buildHar(diagnosis), null, 2)}\n`);
+    await emit(artifacts.harPath, `${stringifyJsonForTerminal(buildHar(diagnosis), 2)}\n`);
   }
   if (artifacts.reportPath !== null) {
     const { renderMarkdownReport } = await import("./markdown-report.js");

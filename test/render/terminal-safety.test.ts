@@ -109,9 +109,7 @@ describe("terminal safety of the human report", () => {
 });
 
 describe("the --json output keeps the hostile bytes exactly", () => {
-  it("writes C1 and bidi controls as \\u escapes, so that --json on a terminal is inert too", {
-    todo: "src/cli.ts prints with JSON.stringify; stringifyJsonForTerminal (src/text/escape.ts) does this",
-  }, async () => {
+  it("writes C1 and bidi controls as \\u escapes, so that --json on a terminal is inert too", async () => {
     const run = await runCli(args("obsText", "--json"));
     assert.doesNotMatch(run.stdout, /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
   });
