@@ -35,9 +35,12 @@ const NO_COMMON_PROTOCOL_CODES: ReadonlySet<string> = new Set([
   "ERR_SSL_NO_CIPHERS_AVAILABLE",
 ]);
 
-/** OpenSSL names most received alerts *_ALERT_<NAME>; a few TLS 1.0 extension-era ones lack "ALERT_". */
+/**
+ * OpenSSL names most received alerts *_ALERT_<NAME>; a few TLS 1.0 extension-era ones lack "ALERT_".
+ * OpenSSL 3.0 (Node 20) says SSLV3_ALERT_…, OpenSSL 3.5 (Node 22, 24) says SSL/TLS_ALERT_….
+ */
 const ALERT_CODE =
-  /^ERR_SSL_(?:(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)|TLSV1_(UNRECOGNIZED_NAME|UNSUPPORTED_EXTENSION|CERTIFICATE_UNOBTAINABLE|BAD_CERTIFICATE_STATUS_RESPONSE|BAD_CERTIFICATE_HASH_VALUE))$/;
+  /^ERR_SSL_(?:(?:SSLV3|SSL\/TLS|TLSV1|TLSV13)_ALERT_([A-Z_]+)|TLSV1_(UNRECOGNIZED_NAME|UNSUPPORTED_EXTENSION|CERTIFICATE_UNOBTAINABLE|BAD_CERTIFICATE_STATUS_RESPONSE|BAD_CERTIFICATE_HASH_VALUE))$/;
 
 export function classifyHandshakeError(error: unknown): HandshakeFailure {
   const codes = errorCodes(error);

@@ -36,6 +36,13 @@ describe("classifyHandshakeError", () => {
       "handshake_failure",
     ],
     [
+      "handshake_failure alert, as OpenSSL 3.5 (Node 22, 24) names it",
+      opensslError("ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE", "ssl/tls alert handshake failure"),
+      "alert",
+      "ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE",
+      "handshake_failure",
+    ],
+    [
       "protocol_version alert",
       opensslError("ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION", "tlsv1 alert protocol version"),
       "alert",
