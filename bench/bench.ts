@@ -2,7 +2,7 @@
  * `npm run bench`: measures the budgets of DESIGN.md "Budgets" on this machine, side by side
  * in one run, and says for each whether it is met.
  *
- *   node dist/bench/bench.js [--runs 30] [--hostile-runs 3]
+ *   node dist/bench/bench.js [--runs 30] [--hostile-runs 3] [--no-unbundled]
  *
  * Start-up and the healthy diagnosis are timed as wall time from spawn to exit, the commands
  * interleaved (node -e 0, diag520 --version, diag520 <healthy>, curl, then again) so that load
@@ -12,14 +12,16 @@
  */
 import { spawnSync } from "node:child_process";
 import { arch, cpus, loadavg, platform } from "node:os";
+import { fileURLToPath } from "node:url";
 import { startDnsServer, type ZoneRecord } from "../fixtures/dns-server.js";
 import { startLab } from "../fixtures/lab.js";
 import { LAB_CDN_ADDRESS } from "../fixtures/lab-origins.js";
+import { cliVariant } from "./cli-variant.js";
 import { type HostileLab, type RunningHostileOrigin, startHostileOrigins } from "./hostile-origins.js";
 import { type Command, interleave, killAllChildren, peakMemoryMethod, runProcess } from "./run-process.js";
 import { type Summary, summarise } from "./stats.js";
 
-const BIN = new URL("../../bin/diag520.js", import.meta.url).pathname;
+const BIN = fileURLToPath(new URL("../../bin/diag520.js", import.meta.url));
 const NODE = process.execPath;
 const STARTUP_RATIO_BUDGET = 1.3;
 const DIAGNOSIS_EXTRA_MS_BUDGET = 60;
@@ -46,6 +48,8 @@ async function withServer<T extends { close(): Promise<void> }, R>(
 interface Settings {
   readonly runs: number;
   readonly hostileRuns: number;
+  /** Also time the CLI unbundled (dist/src), to show what the bundle buys. */
+  readonly compareUnbundled: boolean;
 }
 
 function parseSettings(argv: readonly string[]): Settings {
@@ -55,7 +59,11 @@ function parseSettings(argv: readonly string[]): Settings {
     if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${flag} wants a positive integer`);
     return parsed;
   };
-  return { runs: value("--runs", 30), hostileRuns: value("--hostile-runs", 3) };
+  return {
+    runs: value("--runs", 30),
+    hostileRuns: value("--hostile-runs", 3),
+    compareUnbundled: !argv.includes("--no-unbundled"),
+  };
 }
 
 interface Budget {
@@ -82,12 +90,25 @@ function curlAvailable(): boolean {
 
 // --- start-up and the healthy diagnosis ---
 
+/**
+ * The CLI as bin/diag520.js would load it without the bundle (dist/src, one ES module at a time)
+ * and without the --version shortcut: the "before" of scripts/bundle.mjs, timed alongside.
+ */
+function unbundled(args: readonly string[]): Command {
+  const cli = new URL("../src/cli.js", import.meta.url).href;
+  const code = `const { main } = await import(${JSON.stringify(cli)}); await main(process.argv.slice(1));`;
+  return { file: NODE, args: ["--input-type=module", "-e", code, "--", ...args] };
+}
+
+interface Timed {
+  readonly label: string;
+  readonly command: Command;
+}
+
 interface StartupResult {
-  readonly baseline: Summary;
-  readonly version: Summary;
-  readonly diagnosis: Summary;
-  readonly curl: Summary | null;
+  readonly rows: readonly (readonly [string, Summary])[];
   readonly diagnosisCommand: string;
+  readonly curlMissing: boolean;
 }
 
 async function measureStartup(settings: Settings, budgets: Budget[]): Promise<StartupResult> {
@@ -111,65 +132,67 @@ async function measureStartup(settings: Settings, budgets: Budget[]): Promise<St
       );
     }
 
-    const commands: Command[] = [
-      { file: NODE, args: ["-e", "0"] },
-      { file: NODE, args: [BIN, "--version"] },
-      { file: NODE, args: [BIN, ...diagnosisArgs] },
+    const timed: Timed[] = [
+      { label: "node -e 0", command: { file: NODE, args: ["-e", "0"] } },
+      { label: "diag520 --version", command: { file: NODE, args: [BIN, "--version"] } },
+      { label: "diag520 healthy HTTPS --json", command: { file: NODE, args: [BIN, ...diagnosisArgs] } },
     ];
-    const withCurl = curlAvailable();
-    if (withCurl) {
+    const curlMissing = !curlAvailable();
+    if (!curlMissing) {
       const url = `https://${healthy.hostname}:${healthy.port}/`;
       const resolve = `${healthy.hostname}:${healthy.port}:127.0.0.1`;
-      commands.push({
-        file: "curl",
-        args: ["-s", "-o", "/dev/null", "--resolve", resolve, "--cacert", lab.caFile, url],
-      });
+      const args = ["-s", "-o", "/dev/null", "--resolve", resolve, "--cacert", lab.caFile, url];
+      timed.push({ label: "curl, same request", command: { file: "curl", args } });
     }
-    const times = await interleave(commands, settings.runs);
-    const [baseline, version, diagnosis, curl] = times.map(summarise);
-    if (!baseline || !version || !diagnosis) throw new Error("missing timings");
+    if (settings.compareUnbundled) {
+      timed.push({ label: "unbundled: --version", command: unbundled(["--version"]) });
+      timed.push({ label: "unbundled: healthy HTTPS --json", command: unbundled(diagnosisArgs) });
+    }
+    const times = await interleave(
+      timed.map((t) => t.command),
+      settings.runs,
+    );
+    const rows = timed.map((t, i) => [t.label, summarise(times[i] ?? [])] as const);
+    const median = (label: string): number => rows.find(([l]) => l === label)?.[1].median ?? Number.NaN;
 
-    const ratio = version.median / baseline.median;
+    const baseline = median("node -e 0");
+    const ratio = median("diag520 --version") / baseline;
     budgets.push({
       name: `start-up: diag520 --version ≤ ${STARTUP_RATIO_BUDGET}× node -e 0`,
       met: ratio <= STARTUP_RATIO_BUDGET,
-      figures: `median ${ms(version.median)} vs ${ms(baseline.median)} = ${ratio.toFixed(2)}×`,
+      figures: `median ${ms(median("diag520 --version"))} vs ${ms(baseline)} = ${ratio.toFixed(2)}×`,
     });
-    const extra = diagnosis.median - baseline.median;
+    const extra = median("diag520 healthy HTTPS --json") - baseline;
     budgets.push({
       name: `healthy HTTPS diagnosis ≤ node -e 0 + ${DIAGNOSIS_EXTRA_MS_BUDGET} ms`,
       met: extra <= DIAGNOSIS_EXTRA_MS_BUDGET,
-      figures: `median ${ms(diagnosis.median)} vs ${ms(baseline.median)} = +${ms(extra)}`,
+      figures: `median ${ms(median("diag520 healthy HTTPS --json"))} vs ${ms(baseline)} = +${ms(extra)}`,
     });
-    return {
-      baseline,
-      version,
-      diagnosis,
-      curl: withCurl ? (curl ?? null) : null,
-      diagnosisCommand: `diag520 ${diagnosisArgs.join(" ")} > /dev/null`,
-    };
+    return { rows, diagnosisCommand: `diag520 ${diagnosisArgs.join(" ")} > /dev/null`, curlMissing };
   });
 }
 
 function printStartup(result: StartupResult, settings: Settings): void {
-  const { baseline, version, diagnosis, curl } = result;
-  const row = (label: string, s: Summary, versus: string): string[] => [label, ms(s.median), ms(s.p90), versus];
-  const rows: string[][] = [
-    ["command", "median", "p90", "compared"],
-    row("node -e 0", baseline, ""),
-    row("diag520 --version", version, `${(version.median / baseline.median).toFixed(2)}× node -e 0`),
-    row(
-      "diag520 healthy HTTPS --json",
-      diagnosis,
-      `+${ms(diagnosis.median - baseline.median)} vs node -e 0` +
-        (curl ? `; ${(diagnosis.median / curl.median).toFixed(1)}× curl (+${ms(diagnosis.median - curl.median)})` : ""),
-    ),
-  ];
-  if (curl) rows.push(row("curl, same request", curl, ""));
+  const medianOf = (label: string): number => result.rows.find(([l]) => l === label)?.[1].median ?? Number.NaN;
+  const baseline = medianOf("node -e 0");
+  const curl = medianOf("curl, same request");
+  const versus = (label: string, median: number): string => {
+    if (label === "node -e 0" || label.startsWith("curl")) return "";
+    if (label.endsWith("--version")) return `${(median / baseline).toFixed(2)}× node -e 0`;
+    const vsCurl = Number.isNaN(curl) ? "" : `; ${(median / curl).toFixed(1)}× curl (+${ms(median - curl)})`;
+    return `+${ms(median - baseline)} vs node -e 0${vsCurl}`;
+  };
+  const rows: string[][] = [["command", "median", "p90", "compared"]];
+  for (const [label, s] of result.rows) rows.push([label, ms(s.median), ms(s.p90), versus(label, s.median)]);
   console.log(`\nStart-up and one healthy diagnosis (${settings.runs} runs each, interleaved, wall time spawn → exit)`);
   console.log(table(rows));
-  if (!curl) console.log("  curl: not installed here, column skipped");
+  if (result.curlMissing) console.log("  curl: not installed here, its row is skipped");
   console.log(`  diagnosis: ${result.diagnosisCommand}`);
+  if (settings.compareUnbundled) {
+    console.log(
+      "  unbundled: the same CLI from dist/src, without the bundle, its code cache or the --version shortcut",
+    );
+  }
 }
 
 // --- hostile origins ---
@@ -234,7 +257,10 @@ function describeOutcome(stdout: string, exitCode: number | null, signal: string
       complete?: boolean;
       findings?: { code: string; severity: string }[];
     };
-    const codes = (report.findings ?? []).filter((f) => f.severity !== "info").map((f) => f.code);
+    // Errors and warnings, and what the HTTP phase noted (e.g. http.body_read_capped).
+    const codes = (report.findings ?? [])
+      .filter((f) => f.severity !== "info" || f.code.startsWith("http."))
+      .map((f) => f.code);
     const what = codes.length > 0 ? [...new Set(codes)].join(", ") : "healthy";
     return `${what}${report.complete === false ? " (incomplete)" : ""}, exit ${exitCode}`;
   } catch {
@@ -329,6 +355,8 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
+  const variant = cliVariant();
+  console.log(`diag520 loads: ${variant}`);
   const budgets: Budget[] = [];
   try {
     printStartup(await measureStartup(settings, budgets), settings);
@@ -336,6 +364,7 @@ async function main(): Promise<void> {
   } finally {
     killAllChildren();
   }
+  if (cliVariant() !== variant) console.log(`\nwarning: the build changed during the bench (now: ${cliVariant()})`);
   console.log("\nBudgets (DESIGN.md):");
   for (const budget of budgets)
     console.log(`  ${budget.met ? "met    " : "NOT met"}  ${budget.name}: ${budget.figures}`);

@@ -389,7 +389,7 @@ function checkFieldLine(line: Line, problems: ProblemTally): LineProblem | null 
     problems.add({
       severity: "warning",
       kind: "whitespace_before_colon",
-      explanation: "whitespace between the field name and the colon (forbidden by RFC 9112 §5.1)",
+      explanation: "A header field has whitespace between its name and the colon (forbidden by RFC 9112 §5.1)",
       line,
       column: name.length,
     });
@@ -407,7 +407,8 @@ function foldProblem(line: Line): LineProblem {
   return {
     severity: "warning",
     kind: "obs_fold",
-    explanation: "a line starting with whitespace continues the previous field (obs-fold, deprecated by RFC 9112 §5.2)",
+    explanation:
+      "A header field is continued on a line that starts with whitespace (obs-fold, deprecated by RFC 9112 §5.2)",
     line,
     column: 0,
   };
@@ -469,8 +470,8 @@ class ProblemTally {
         finding(
           "http.invalid_header",
           "warning",
-          `A header field line has ${first.explanation}. The CDN's parser tolerates this in responses ` +
-            "(Pingora enables it in httparse), but nginx and HAProxy reject the response with 502.",
+          `${first.explanation}. The CDN's parser tolerates this in responses (Pingora enables it in ` +
+            `httparse), but ${first.kind === "obs_fold" ? "nginx rejects the response with 502 ('upstream sent invalid header'; HAProxy unfolds it and passes it on)" : "nginx and HAProxy reject the response with 502"}.`,
           { ...lineEvidence(first), lines: count, lineNumbers },
         ),
       );

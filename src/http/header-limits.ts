@@ -15,6 +15,9 @@ export interface PublishedHeaderLimit {
 
 const KIB = 1024;
 
+/** Cloudflare's limit as currently published (cloudflare-docs PR #25872, Oct 2025). */
+export const CLOUDFLARE_CURRENT_HEADER_LIMIT = 128 * KIB;
+
 export const PUBLISHED_HEADER_LIMITS: readonly PublishedHeaderLimit[] = [
   // One memory page: 4 KB on x86-64, 8 KB elsewhere; over it nginx logs "upstream sent too big header".
   { label: "nginx proxy_buffer_size 4 KB/8 KB", bytes: 4 * KIB, scope: "block" },
@@ -25,7 +28,7 @@ export const PUBLISHED_HEADER_LIMITS: readonly PublishedHeaderLimit[] = [
   { label: "Cloudflare 16 KB per header", bytes: 16 * KIB, scope: "field" },
   { label: "Cloudflare 32 KB total (2024–2025)", bytes: 32 * KIB, scope: "block" },
   { label: "Envoy 60 KiB (max_response_headers_kb)", bytes: 60 * KIB, scope: "block" },
-  { label: "Cloudflare 128 KB (since Oct 2025)", bytes: 128 * KIB, scope: "block" },
+  { label: "Cloudflare 128 KB (since Oct 2025)", bytes: CLOUDFLARE_CURRENT_HEADER_LIMIT, scope: "block" },
   // pingora-core v1/common.rs: MAX_HEADER_SIZE = 1048575, checked as `already_read > MAX_HEADER_SIZE`.
   { label: "Pingora 1 MiB", bytes: 1_048_575, scope: "block" },
 ];

@@ -4,7 +4,7 @@
  */
 
 /** refused/timeout/unreachable are what the edge would also meet; local/unknown are this machine's. */
-export type ConnectFailureKind = "refused" | "timeout" | "unreachable" | "local" | "unknown";
+export type ConnectFailureKind = "refused" | "reset" | "timeout" | "unreachable" | "local" | "unknown";
 
 export interface ConnectFailure {
   readonly kind: ConnectFailureKind;
@@ -14,10 +14,11 @@ export interface ConnectFailure {
 
 const CONNECT_ERROR_KINDS: Readonly<Record<string, ConnectFailureKind>> = {
   ECONNREFUSED: "refused",
-  // A RST while connecting is the same answer as a RST to the SYN (what Linux reports as
-  // ECONNREFUSED): something at the address actively said no, e.g. a firewall rule that rejects
-  // with tcp-reset. The edge reports that as 521, so it is `tcp.refused`, with the code kept.
-  ECONNRESET: "refused",
+  // Linux reports a RST answering the SYN as ECONNREFUSED. ECONNRESET from connect() means the
+  // kernel completed the handshake and the peer then reset it before connect() returned: a
+  // server that accepts and drops by source address (HAProxy `tcp-request connection reject`,
+  // a WAF). The edge meets that reset on its request and answers 520, not 521.
+  ECONNRESET: "reset",
   ETIMEDOUT: "timeout",
   ERR_SOCKET_CONNECTION_TIMEOUT: "timeout",
   EHOSTUNREACH: "unreachable",

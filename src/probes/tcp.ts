@@ -65,6 +65,13 @@ function failureFinding(
         `${endpoint} actively refused the connection (${code}): nothing listens on port ${port}, the server is down, or a firewall rejects the connection with a reset. The CDN would answer 521. It connects to port 443 in the Full and Full (strict) SSL modes and to port 80 in Flexible.`,
         evidence,
       );
+    case "reset":
+      return finding(
+        "http.connection_reset",
+        "error",
+        `${endpoint} completed the TCP handshake and reset the connection at once (${code}), before any request could be sent: something accepts connections and drops them, typically a firewall, WAF or proxy rule that rejects by source address (HAProxy 'tcp-request connection reject', fail2ban with tcp-reset on an established connection). The edge meets that reset when it sends its request and answers 520.`,
+        evidence,
+      );
     case "timeout":
       return finding(
         "tcp.timeout",
@@ -164,6 +171,7 @@ async function probeTcp(state: PipelineState, signal: AbortSignal): Promise<Prob
   const evidence = { address, port, errorCode: failure.errorCode, elapsedMs, timeoutMs };
   const verb: Record<ConnectFailure["kind"], string> = {
     refused: "refused the connection",
+    reset: "reset the connection right after the handshake",
     timeout: "did not answer",
     unreachable: "is unreachable",
     local: "could not be reached from this machine",

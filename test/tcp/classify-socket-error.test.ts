@@ -8,7 +8,7 @@ const withCode = (code: string, extra: object = {}): Error =>
 describe("classifySocketError", () => {
   const rows: ReadonlyArray<readonly [string, unknown, ConnectFailureKind, string | null]> = [
     ["ECONNREFUSED", withCode("ECONNREFUSED"), "refused", "ECONNREFUSED"],
-    ["ECONNRESET while connecting counts as refused", withCode("ECONNRESET"), "refused", "ECONNRESET"],
+    ["ECONNRESET while connecting: accepted, then reset (520, not 521)", withCode("ECONNRESET"), "reset", "ECONNRESET"],
     ["ETIMEDOUT", withCode("ETIMEDOUT"), "timeout", "ETIMEDOUT"],
     ["happy-eyeballs timeout", withCode("ERR_SOCKET_CONNECTION_TIMEOUT"), "timeout", "ERR_SOCKET_CONNECTION_TIMEOUT"],
     ["EHOSTUNREACH", withCode("EHOSTUNREACH"), "unreachable", "EHOSTUNREACH"],
