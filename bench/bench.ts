@@ -226,7 +226,7 @@ const HOSTILE_SCENARIOS: readonly HostileScenario[] = [
     origin: "1gb-body",
     limits: ["--timeout", "2"],
     deadlineMs: 2_000,
-    expected: "healthy, body read up to --max-body",
+    expected: "healthy, exit 0, read capped at --max-body (http.body_read_capped, info)",
   },
   {
     label: "one byte a second",
@@ -240,7 +240,7 @@ const HOSTILE_SCENARIOS: readonly HostileScenario[] = [
     origin: "one-byte-a-second",
     limits: ["--timeout", "10", "--max-time", "2"],
     deadlineMs: 2_000,
-    expected: "stopped by --max-time",
+    expected: "http.response_timeout at --max-time, report marked incomplete",
   },
 ];
 

@@ -252,7 +252,9 @@ interface Progress {
 
 /** A spinner on stderr, only for a person at a terminal (not in CI, not piped). */
 async function startProgress(): Promise<Progress | null> {
-  if (process.stderr.isTTY !== true || process.env.CI) return null;
+  // A terminal that reports 0 columns (e.g. under `script` with no tty size) sends ora's line
+  // clearing into an endless loop: no spinner there.
+  if (process.stderr.isTTY !== true || process.env.CI || !(process.stderr.columns > 0)) return null;
   const { default: ora } = await import("ora");
   const spinner = ora({ stream: process.stderr, text: "starting" }).start();
   return {
