@@ -146,14 +146,16 @@ function buildProgram(): Command {
     .command("lab")
     .description("start the lab of misbehaving origins on loopback and print how to diagnose each")
     .option("--demo", "diagnose every lab origin in turn, then stop")
-    .action(async (raw: { demo?: boolean }) => {
+    // `diag520 lab --json` is parsed as the program's own --json: read it from there.
+    .action(async (raw: { demo?: boolean }, command: Command) => {
+      const json = command.optsWithGlobals<{ json?: boolean }>().json === true;
       const { runLabCommand } = await import("../fixtures/lab-command.js");
       const controller = new AbortController();
       process.once("SIGINT", () => controller.abort());
       process.once("SIGTERM", () => controller.abort());
       process.exitCode = await runLabCommand({
         demo: raw.demo === true,
-        json: false,
+        json,
         stdout: process.stdout,
         stderr: process.stderr,
         signal: controller.signal,
