@@ -3,6 +3,7 @@
  * the arguments, hands a validated request to `diagnose()`, prints exactly one report on
  * stdout, and turns the outcome into an exit code (report/exit-code.ts).
  */
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import type { Diagnosis } from "./diagnose.js";
 import { UsageError } from "./errors.js";
@@ -159,7 +160,7 @@ function buildProgram(): Command {
         stdout: process.stdout,
         stderr: process.stderr,
         signal: controller.signal,
-        cliPath: new URL("../../bin/diag520.js", import.meta.url).pathname,
+        cliPath: fileURLToPath(new URL("../../bin/diag520.js", import.meta.url)),
       });
     });
   return program;

@@ -5,12 +5,13 @@
  * closed when the run ends, however it ends.
  */
 
+import { startDeadline } from "./deadline.js";
 import { InternalError } from "./errors.js";
 import type { Finding, PhaseName } from "./findings/catalogue.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "./options.js";
 import { dnsProbe } from "./probes/dns.js";
 import { httpProbe } from "./probes/http.js";
-import type { PhaseFacts, PipelineState, Probe, ProbeResult } from "./probes/probe.js";
+import type { PipelineState, Probe, ProbeResult } from "./probes/probe.js";
 import { tcpProbe } from "./probes/tcp.js";
 import { tlsProbe } from "./probes/tls.js";
 import type { PhaseResult } from "./report/schema.js";
@@ -30,7 +31,8 @@ export interface PipelineRun {
 
 export async function runPipeline(request: DiagnoseRequest, options: DiagnoseOptions): Promise<PipelineRun> {
   const state: PipelineState = { request, options, facts: {}, socket: null, responseBody: null };
-  const runSignal = runDeadline(options);
+  const run = startDeadline(options.maxTimeMs, options.signal ? [options.signal] : []);
+  const runSignal = run.signal;
   const phases: PhaseResult[] = [];
   const findings: Finding[] = [];
   let blockedBy: string | null = null;
@@ -45,10 +47,10 @@ export async function runPipeline(request: DiagnoseRequest, options: DiagnoseOpt
         continue;
       }
       options.onPhaseStart?.(probe.name);
-      const phaseSignal = AbortSignal.any([runSignal, AbortSignal.timeout(options.timeoutMs)]);
+      const phase = startDeadline(options.timeoutMs, [runSignal]);
       const startedAt = new Date().toISOString();
       const started = performance.now();
-      const result = await settleWithin(probe, state, phaseSignal);
+      const result = await settleWithin(probe, state, phase.signal, options.timeoutMs).finally(phase.clear);
       const durationMs = roundMs(performance.now() - started);
 
       if (options.signal?.aborted) {
@@ -65,6 +67,7 @@ export async function runPipeline(request: DiagnoseRequest, options: DiagnoseOpt
       if (!result.ok) blockedBy = `not run: the ${probe.name} phase failed (${result.summary})`;
     }
   } finally {
+    run.clear();
     state.socket?.destroy();
     state.socket = null;
   }
@@ -75,29 +78,24 @@ function interruptionReason(options: DiagnoseOptions): string {
   return options.signal?.aborted ? "interrupted by the user" : `stopped by --max-time (${options.maxTimeMs} ms)`;
 }
 
-function runDeadline(options: DiagnoseOptions): AbortSignal {
-  const signals: AbortSignal[] = [];
-  if (options.signal) signals.push(options.signal);
-  if (options.maxTimeMs !== null) signals.push(AbortSignal.timeout(options.maxTimeMs));
-  return AbortSignal.any(signals);
-}
-
-/** Awaits the probe; a probe that ignores its deadline is a bug, reported as an internal error rather than a hang. */
+/**
+ * Awaits the probe; a probe that ignores its deadline is a bug, reported as an internal error
+ * rather than a hang. Two guards: the grace after the signal aborts (Ctrl-C, --max-time), and a
+ * timer of its own at the phase deadline plus the grace, whatever happens to the signal.
+ */
 async function settleWithin<N extends PhaseName>(
   probe: Probe<N>,
   state: PipelineState,
   signal: AbortSignal,
+  timeoutMs: number,
 ): Promise<ProbeResult<N>> {
-  let timer: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
   let onAbort: (() => void) | undefined;
   const stuck = new Promise<never>((_, reject) => {
-    onAbort = () => {
-      timer = setTimeout(
-        () =>
-          reject(new InternalError(`the ${probe.name} probe did not stop within ${ABORT_GRACE_MS} ms of its deadline`)),
-        ABORT_GRACE_MS,
-      );
-    };
+    const fail = () =>
+      reject(new InternalError(`the ${probe.name} probe did not stop within ${ABORT_GRACE_MS} ms of its deadline`));
+    timers.push(setTimeout(fail, timeoutMs + ABORT_GRACE_MS));
+    onAbort = () => timers.push(setTimeout(fail, ABORT_GRACE_MS));
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });
   });
@@ -105,7 +103,7 @@ async function settleWithin<N extends PhaseName>(
     return await Promise.race([probe.run(state, signal), stuck]);
   } finally {
     if (onAbort) signal.removeEventListener("abort", onAbort);
-    clearTimeout(timer);
+    for (const timer of timers) clearTimeout(timer);
   }
 }
 
@@ -151,4 +149,3 @@ export function roundMs(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-export type { PhaseFacts };
