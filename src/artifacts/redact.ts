@@ -20,7 +20,7 @@ export const REDACTED = "[REDACTED]";
 /** Always redacted (lower-case): credentials and session state (RFC 9110 §11.6, RFC 6265 §4). */
 export const ALWAYS_REDACTED_HEADERS = ["authorization", "proxy-authorization", "cookie", "set-cookie"] as const;
 
-const MIN_BY_VALUE_LENGTH = 4;
+const MIN_BY_VALUE_LENGTH = 6;
 
 export interface DiagnosisEvidence {
   readonly report: Report;
@@ -166,11 +166,35 @@ function replaceBytes(haystack: Buffer, needle: Buffer, replacement: Buffer): Bu
 }
 
 /** Deep copy of a JSON value with every string passed through `redact`. */
-function mapStrings(value: Json, redact: (text: string) => string): Json {
+/**
+ * Fields whose values are identifiers or enums from the schema, never text an origin or a user
+ * wrote: a by-value pass must not touch them ("Cookie: mode=https" must not turn the scheme
+ * into "[REDACTED]" and break the document's schema).
+ */
+const IDENTIFIER_KEYS: ReadonlySet<string> = new Set([
+  "kind",
+  "code",
+  "severity",
+  "phase",
+  "name",
+  "status",
+  "scheme",
+  "end",
+  "framing",
+  "likelihood",
+  "effort",
+  "id",
+  "type",
+  "supportedBy",
+  "version",
+]);
+
+function mapStrings(value: Json, redact: (text: string) => string, key: string | null = null): Json {
+  if (key !== null && IDENTIFIER_KEYS.has(key)) return value;
   if (typeof value === "string") return redact(value);
   if (Array.isArray(value)) return value.map((item: Json) => mapStrings(item, redact));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, redact)]));
+    return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, mapStrings(item, redact, k)]));
   }
   return value;
 }

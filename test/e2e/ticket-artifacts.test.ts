@@ -81,6 +81,39 @@ describe("support-ticket artefacts from the real binary", { concurrency: 2 }, ()
     assert.deepEqual((JSON.parse(shown.stdout) as Report).redacted, []);
   });
 
+  test("secrets that look like the report's own words leave its schema and structure intact", async () => {
+    const har = join(dir, "plain-words.har");
+    const words = [
+      "--header",
+      "Cookie: mode=https",
+      "--header",
+      "Authorization: Bearer complete",
+      "--header",
+      "X-Api-Key: http.empty_reply",
+    ];
+    const result = await runCli([
+      ...argsOf("healthy-https"),
+      ...words,
+      "--redact",
+      "x-api-key",
+      "--har",
+      har,
+      "--json",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = outputDocumentSchema.parse(JSON.parse(result.stdout)) as Report;
+    assert.equal(report.target.scheme, "https");
+    assert.deepEqual(
+      report.phases.map((p) => p.name),
+      ["dns", "tcp", "tls", "http"],
+    );
+    const entry = (JSON.parse(readFileSync(har, "utf8")) as { log: { entries: { response: { status: number } }[] } })
+      .log.entries[0];
+    assert.equal(entry?.response.status, 200);
+    assert.match(report.reproduce.curl, /Cookie: \[REDACTED\]/);
+    assert.ok(!result.stdout.includes("mode=https"));
+  });
+
   test("--har - puts the HAR alone on stdout and the human report on stderr", async () => {
     const result = await runCli([...argsOf("empty-reply"), "--har", "-", "--no-color"]);
     assert.equal(result.code, 1);
