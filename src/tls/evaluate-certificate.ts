@@ -189,6 +189,14 @@ export function evaluateCertificate(input: CertificateEvaluationInput): Certific
   const findings: Finding[] = [];
 
   // Validity of every certificate in the chain, named, so that an expired intermediate is found too.
+  // When OpenSSL verified the chain, every certificate on the path it built was in date: a dated
+  // one can only be an extra the origin sends (an expired cross-signed root, say), which the
+  // edge ignores. That is a warning, not a 526.
+  const dateSeverity = input.opensslAuthorized ? "warning" : "error";
+  const dateAdvice = (problem: string): string =>
+    input.opensslAuthorized
+      ? "The origin sends it, but the chain verifies without it, so the edge is not affected; remove it from the served chain, as older clients may still trip on it."
+      : `${problem} ${STRICT_ONLY}`;
   const expired = input.chain.flatMap((cert, i) => (Date.parse(cert.valid_to) < now ? [i] : []));
   const notYetValid = input.chain.flatMap((cert, i) => (Date.parse(cert.valid_from) > now ? [i] : []));
   const nowIso = new Date(now).toISOString();
@@ -199,7 +207,7 @@ export function evaluateCertificate(input: CertificateEvaluationInput): Certific
       return `${describe(cert, i)} expired on ${isoDate(cert.valid_to)} (${days} day${days === 1 ? "" : "s"} ago)`;
     });
     findings.push(
-      finding("tls.cert_expired", "error", `${which.join("; ")}. Renew it and reload the server. ${STRICT_ONLY}`, {
+      finding("tls.cert_expired", dateSeverity, `${which.join("; ")}. ${dateAdvice("Renew it and reload the server.")}`, {
         certificates: expired.map((i) => chain[i]?.subject ?? ""),
         validTo: expired.map((i) => chain[i]?.validTo ?? ""),
         now: nowIso,
@@ -213,8 +221,8 @@ export function evaluateCertificate(input: CertificateEvaluationInput): Certific
     findings.push(
       finding(
         "tls.cert_not_yet_valid",
-        "error",
-        `${which.join("; ")}: a certificate used too early, or a clock that is wrong (here or where it was issued). ${STRICT_ONLY}`,
+        dateSeverity,
+        `${which.join("; ")}: ${dateAdvice("a certificate used too early, or a clock that is wrong (here or where it was issued).")}`,
         {
           certificates: notYetValid.map((i) => chain[i]?.subject ?? ""),
           validFrom: notYetValid.map((i) => chain[i]?.validFrom ?? ""),

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, X509Certificate } from "node:crypto";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { before, describe, test } from "node:test";
 import { createServer as createTlsServer, TLSSocket, type TlsOptions } from "node:tls";
@@ -347,5 +347,35 @@ describe("tls probe against a real TLS origin", () => {
   test("not applicable to plain http", () => {
     assert.match(tlsProbe.notApplicable(makeState({ port: 80, scheme: "http" })) ?? "", /plain HTTP/);
     assert.equal(tlsProbe.notApplicable(makeState({ port: 443 })), null);
+  });
+
+  test("an expired cross-signed root the origin also sends is a warning, not a 526: the chain verifies without it", async () => {
+    // The old long-chain setup: leaf + intermediate + the root cross-signed by an older, expired CA.
+    const root = new X509Certificate(certs.caPem);
+    const oldCa = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    const day = 86_400_000;
+    const crossSigned = buildCertificate({
+      subjectCommonName: "diag520 test root CA",
+      subjectPublicKey: root.publicKey,
+      issuerCommonName: "diag520 old root CA",
+      issuerPrivateKey: oldCa.privateKey,
+      issuerPublicKey: oldCa.publicKey,
+      notBefore: new Date(Date.now() - 400 * day),
+      notAfter: new Date(Date.now() - 30 * day),
+      isCertificateAuthority: true,
+    });
+    const origin = await startTlsOrigin({ cert: certs.valid.chainPem + crossSigned, key: certs.valid.keyPem });
+    try {
+      const { result } = await runTls({ port: origin.port, extraCaPem: [certs.caPem] });
+      assert.equal(result.facts.trusted, true);
+      assert.deepEqual(
+        result.findings.filter((f) => f.severity === "error"),
+        [],
+      );
+      const expired = result.findings.find((f) => f.code === "tls.cert_expired");
+      assert.equal(expired?.severity, "warning", "the origin sends it, so the report still names it");
+    } finally {
+      await origin.close();
+    }
   });
 });
