@@ -70,13 +70,18 @@ export function parsePath(input: string): string {
 /** A header line as given to --header: "Name: value". CR, LF and NUL would let a value smuggle a second header or request. */
 export function parseHeader(input: string): readonly [string, string] {
   const colon = input.indexOf(":");
-  if (colon <= 0) throw new UsageError(`invalid --header '${input}': write it as 'Name: value'`);
+  // Only the name (or the first word) is echoed: the rest may be a credential.
+  if (colon === 0)
+    throw new UsageError("invalid --header: the name before the colon is empty; write it as 'Name: value'");
+  if (colon < 0) {
+    const firstWord = input.split(/\s/, 1)[0] ?? "";
+    const shown = firstWord.length < input.length ? `${firstWord}…` : firstWord;
+    throw new UsageError(`invalid --header '${shown}': it has no colon; write it as 'Name: value'`);
+  }
   const name = input.slice(0, colon);
   const value = input.slice(colon + 1).trim();
   if (!TOKEN.test(name))
-    throw new UsageError(
-      `invalid --header '${input}': the name '${name}' may hold only token characters (letters, digits, -)`,
-    );
+    throw new UsageError(`invalid --header '${name}': the name may hold only token characters (letters, digits, -)`);
   if (/[\r\n\0]/.test(value))
     throw new UsageError(`invalid --header '${name}': the value may not contain CR, LF or NUL`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
