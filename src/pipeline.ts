@@ -148,4 +148,3 @@ function interruptedPhase(name: PhaseName, startedAt: string, durationMs: number
 export function roundMs(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
-

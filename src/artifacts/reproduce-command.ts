@@ -6,20 +6,13 @@
  * Cloudflare's own 520 article (the seed `001_…txt`) is enough.
  */
 import { isIP } from "node:net";
+import { hostHeaderValue } from "../http/request.js";
 import type { DiagnoseRequest } from "../options.js";
 import { shellJoin } from "./shell-quote.js";
-
-const DEFAULT_PORT = { http: 80, https: 443 } as const;
 
 /** An IPv6 literal in brackets, as URLs and curl's `--resolve` want it (RFC 3986 §3.2.2). */
 function bracketed(address: string): string {
   return isIP(address) === 6 ? `[${address}]` : address;
-}
-
-/** The Host field value the request carries: the port only when it is not the scheme's default (RFC 9110 §7.2). */
-export function hostHeaderValue(request: DiagnoseRequest): string {
-  const host = bracketed(request.hostname);
-  return request.port === DEFAULT_PORT[request.scheme] ? host : `${host}:${request.port}`;
 }
 
 /** The URL of the request as the hostname names it, e.g. `https://example.com:443/login`. */

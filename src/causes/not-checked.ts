@@ -2,6 +2,7 @@
  * What a diagnosis from this machine cannot see, said plainly with what would tell
  * (DESIGN.md: "says what it could not check from where it stands").
  */
+import { shellJoin } from "../artifacts/shell-quote.js";
 import type { DiagnoseRequest } from "../options.js";
 import type { NotChecked } from "../report/schema.js";
 
@@ -32,13 +33,16 @@ export function notCheckedFromHere(request: DiagnoseRequest, address: string | n
     items.push({
       what: "HTTP/2 to the origin",
       why: "diag520 offers only http/1.1 in ALPN; the CDN offers h2 too, and an origin that accepts h2 but speaks it badly gets a 520",
-      howToTell: `Run: curl -sv --http2 -o /dev/null --resolve ${request.hostname}:${request.port}:${resolveAddress(address)} https://${request.hostname}:${request.port}${request.path} and see whether h2 is chosen and the response arrives`,
+      howToTell: `Run: ${http2Command(request, address)} and see whether h2 is chosen and the response arrives`,
     });
   }
   return items;
 }
 
-function resolveAddress(address: string | null): string {
-  if (address === null) return "<origin-ip>";
-  return address.includes(":") ? `[${address}]` : address;
+/** Shell-quoted, like the reproduction command: a path such as /s?a=1&b=2 must paste safely. */
+function http2Command(request: DiagnoseRequest, address: string | null): string {
+  const ip = address === null ? "<origin-ip>" : address.includes(":") ? `[${address}]` : address;
+  const authority = `${request.hostname}:${request.port}`;
+  const words = ["curl", "-sv", "--http2", "-o", "/dev/null", "--resolve", `${authority}:${ip}`];
+  return shellJoin([...words, `https://${authority}${request.path}`]);
 }

@@ -16,7 +16,7 @@ export function buildRawRequest(request: DiagnoseRequest): Buffer {
   const supplied = (name: string) => user.filter(([field]) => field.toLowerCase() === name);
   const defaults: Array<readonly [string, string]> = [];
   for (const [name, value] of [
-    ["Host", hostHeader(request)],
+    ["Host", hostHeaderValue(request)],
     ["User-Agent", request.userAgent],
     ["Accept", "*/*"],
   ] as const) {
@@ -31,7 +31,8 @@ export function buildRawRequest(request: DiagnoseRequest): Buffer {
   return Buffer.from(head, "latin1");
 }
 
-function hostHeader(request: DiagnoseRequest): string {
+/** The Host field value: the port only when it is not the scheme's default (RFC 9110 §7.2). */
+export function hostHeaderValue(request: DiagnoseRequest): string {
   // An IPv6 literal is bracketed in an authority (RFC 3986 §3.2.2).
   const host = request.hostname.includes(":") ? `[${request.hostname}]` : request.hostname;
   return request.port === DEFAULT_PORT[request.scheme] ? host : `${host}:${request.port}`;

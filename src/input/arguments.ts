@@ -128,6 +128,8 @@ export function parseDnsServer(input: string): string {
     throw new UsageError(
       `invalid --dns-server '${input}': give an IP address, optionally with a port (127.0.0.1:5353, [::1]:53)`,
     );
-  if (port !== undefined) parsePort(port);
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) {
+    throw new UsageError(`invalid --dns-server '${input}': the port must be from 1 to 65535`);
+  }
   return input;
 }

@@ -207,11 +207,16 @@ export function evaluateCertificate(input: CertificateEvaluationInput): Certific
       return `${describe(cert, i)} expired on ${isoDate(cert.valid_to)} (${days} day${days === 1 ? "" : "s"} ago)`;
     });
     findings.push(
-      finding("tls.cert_expired", dateSeverity, `${which.join("; ")}. ${dateAdvice("Renew it and reload the server.")}`, {
-        certificates: expired.map((i) => chain[i]?.subject ?? ""),
-        validTo: expired.map((i) => chain[i]?.validTo ?? ""),
-        now: nowIso,
-      }),
+      finding(
+        "tls.cert_expired",
+        dateSeverity,
+        `${which.join("; ")}. ${dateAdvice("Renew it and reload the server.")}`,
+        {
+          certificates: expired.map((i) => chain[i]?.subject ?? ""),
+          validTo: expired.map((i) => chain[i]?.validTo ?? ""),
+          now: nowIso,
+        },
+      ),
     );
   }
   if (notYetValid.length > 0) {

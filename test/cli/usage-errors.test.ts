@@ -64,6 +64,10 @@ const ROWS: ReadonlyArray<{ readonly args: readonly string[]; readonly message: 
     message: /invalid --ca-file '\/nonexistent\/ca\.pem': cannot read it \(ENOENT\)/,
   },
   { args: ["example.com", "--dns-server", "resolver.example"], message: /invalid --dns-server 'resolver\.example'/ },
+  {
+    args: ["example.com", "--dns-server", "127.0.0.1:0"],
+    message: /invalid --dns-server '127\.0\.0\.1:0': the port must be from 1 to 65535/,
+  },
   { args: ["example.com", "--frobnicate"], message: /unknown option '--frobnicate'; diag520 --help lists the options/ },
   // Issue 4, point 4: the rest of the list.
   { args: ["1.2.3"], message: /invalid hostname '1\.2\.3': it looks like an IPv4 address but is not one/ },
