@@ -166,6 +166,7 @@ export const CAUSES_BY_FINDING = {
   "tls.handshake_failed": ["tls_misconfigured", "firewall_blocking"],
   "tls.not_tls": ["tls_misconfigured"],
   "tls.legacy_protocol": ["tls_misconfigured"],
+  "tls.client_certificate_required": ["tls_misconfigured"],
   "tls.cert_expired": ["tls_misconfigured"],
   "tls.cert_not_yet_valid": ["tls_misconfigured"],
   "tls.cert_hostname_mismatch": ["tls_misconfigured"],

@@ -75,7 +75,10 @@ function endFindings(record: ResponseRecord, end: ExchangeEnd): Finding[] {
       return record.bodyComplete ? [] : [truncatedBody(record, timing)];
     case "reset":
     case "error":
-      return record.bodyComplete ? [] : [connectionReset(record, end, timing)];
+      if (record.bodyComplete) return [];
+      if (end.errorCode !== null && CLIENT_CERTIFICATE_REQUIRED.test(end.errorCode))
+        return [clientCertificateRequired(end)];
+      return [connectionReset(record, end, timing)];
     case "timeout":
       if (!headRead) return [responseTimeout(record, end, timing)];
       return record.bodyComplete ? [] : [bodyTimeout(record, end, timing)];
@@ -159,6 +162,25 @@ function brokenChunks(record: ResponseRecord): Finding {
       receivedBodyBytes: record.bodyBytes,
       bytesReceived: record.bytesReceived,
     },
+  );
+}
+
+/**
+ * A TLS 1.3 server that requires a client certificate finishes the handshake, then sends the
+ * certificate_required alert (RFC 8446 §4.4.2.4) on the first read: it surfaces here, not in the
+ * TLS phase. OpenSSL 3.0 and 3.5 name it differently.
+ */
+const CLIENT_CERTIFICATE_REQUIRED = /^ERR_SSL_(TLSV13|SSL\/TLS)_ALERT_CERTIFICATE_REQUIRED$/;
+
+function clientCertificateRequired(end: ExchangeEnd): Finding {
+  return finding(
+    "tls.client_certificate_required",
+    "warning",
+    "The origin demands a client certificate (mutual TLS) and closed the connection with a certificate_required " +
+      "alert when diag520, which has none to present, sent its request: the response could not be seen. This is " +
+      "how an origin set up for Authenticated Origin Pulls behaves. If Authenticated Origin Pulls is on at the CDN, " +
+      "the edge presents its certificate and this is expected; if it is off, the edge meets this alert and answers 520.",
+    { errorCode: end.errorCode, during: end.during },
   );
 }
 

@@ -31,6 +31,11 @@ export const FINDING_CATALOGUE = {
   "tls.handshake_failed": { phase: "tls", title: "The TLS handshake failed", edgeStatus: 525 },
   "tls.not_tls": { phase: "tls", title: "The port answered in plain text, not TLS", edgeStatus: 525 },
   "tls.legacy_protocol": { phase: "tls", title: "The origin negotiated an outdated TLS version", edgeStatus: null },
+  "tls.client_certificate_required": {
+    phase: "tls",
+    title: "The origin demands a client certificate",
+    edgeStatus: 520,
+  },
   "tls.cert_expired": { phase: "tls", title: "The origin certificate has expired", edgeStatus: 526 },
   "tls.cert_not_yet_valid": { phase: "tls", title: "The origin certificate is not valid yet", edgeStatus: 526 },
   "tls.cert_hostname_mismatch": {
