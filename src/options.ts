@@ -1,6 +1,6 @@
 /**
  * What a diagnosis needs to know, after the CLI has validated the user's input.
- * `diagnose()` trusts these values: every check on user input happens in `cli/`.
+ * `diagnose()` trusts these values: every check on user input happens in `src/input/` (called by the CLI).
  */
 export type Scheme = "http" | "https";
 

@@ -31,10 +31,6 @@ export function checkTicketArtifacts(artifacts: TicketArtifacts, json: boolean):
     throw new UsageError(`${toStdout.flag} - and --json both write to stdout: give ${toStdout.flag} a file name`);
 }
 
-export function artifactOnStdout(artifacts: TicketArtifacts): boolean {
-  return listed(artifacts).some((a) => a.path === STDOUT_PATH);
-}
-
 /** Writes the artefacts; returns the text of the one that goes to stdout, if any. */
 export async function writeTicketArtifacts(
   diagnosis: DiagnosisEvidence,
@@ -43,7 +39,11 @@ export async function writeTicketArtifacts(
   let forStdout: string | null = null;
   const emit = async (path: string, text: string) => {
     if (path === STDOUT_PATH) forStdout = text;
-    else await writeFileAtomically(path, text);
+    else
+      await writeFileAtomically(path, text).catch((error: NodeJS.ErrnoException) => {
+        // The path passed its check before the run; what fails now is the disk (full, removed): the user's to fix.
+        throw new UsageError(`could not write ${path}: ${error.code ?? error.message}`);
+      });
   };
   if (artifacts.harPath !== null) {
     const { buildHar } = await import("./har.js");

@@ -1,7 +1,7 @@
 /**
  * Ranks the causes that the evidence supports, best first: a cause backed by an error outranks
- * one backed only by warnings; then the seeds' likelihood; then how specifically the findings
- * point to it (first in a finding's list); then how many findings do.
+ * one backed only by warnings; then how specifically the findings point to it (its place in a
+ * finding's list, most specific first); then the seeds' likelihood; then how many findings do.
  */
 import type { Finding } from "../findings/catalogue.js";
 import type { RankedCause } from "../report/schema.js";

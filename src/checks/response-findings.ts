@@ -215,7 +215,9 @@ function responseTimeout(record: ResponseRecord, end: ExchangeEnd, timing: Timin
     `The origin accepted the request but sent no complete response header within ${end.timeoutMs ?? timing.elapsedMs} ms` +
       (record.bytesReceived === 0 ? " (not a single byte)" : ` (${record.bytesReceived} bytes of it arrived)`) +
       ". The CDN waits up to its proxy read timeout (100–125 s, FACTS.md) and then answers 524; nginx " +
-      "answers 504 after 60 s, HAProxy and Envoy 504. Look for a slow backend, a locked database or an " +
+      "answers 504 after 60 s, HAProxy and Envoy 504. diag520 stopped waiting at its own deadline " +
+      "(--timeout, --max-time), which may be sooner than the edge's: an origin this slow but under the " +
+      "edge's timeout would still be served, slowly. Look for a slow backend, a locked database or an " +
       "exhausted worker pool.",
     {
       ...timing,
