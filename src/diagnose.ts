@@ -7,11 +7,12 @@ import { reproduceCommand } from "./artifacts/reproduce-command.js";
 import { notCheckedFromHere } from "./causes/not-checked.js";
 import { rankCauses } from "./causes/rank-causes.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "./options.js";
-import { roundMs, runPipeline } from "./pipeline.js";
+import { runPipeline } from "./pipeline.js";
 import { exitCodeFor } from "./report/exit-code.js";
 import type { Report } from "./report/schema.js";
 import { SCHEMA_VERSION } from "./report/schema-version.js";
 import { decideVerdict } from "./report/verdict.js";
+import { roundMs } from "./text/round-ms.js";
 import { VERSION } from "./version.js";
 
 export interface Diagnosis {

@@ -15,6 +15,7 @@ import type { PipelineState, Probe, ProbeResult } from "./probes/probe.js";
 import { tcpProbe } from "./probes/tcp.js";
 import { tlsProbe } from "./probes/tls.js";
 import type { PhaseResult } from "./report/schema.js";
+import { roundMs } from "./text/round-ms.js";
 
 const PROBES: readonly Probe<PhaseName>[] = [dnsProbe, tcpProbe, tlsProbe, httpProbe];
 
@@ -143,8 +144,4 @@ function skippedPhase(name: PhaseName, reason: string): PhaseResult {
 function interruptedPhase(name: PhaseName, startedAt: string, durationMs: number): PhaseResult {
   const summary = "interrupted before the phase finished";
   return { name, status: "skipped", startedAt, durationMs, summary, skipReason: summary, facts: null };
-}
-
-export function roundMs(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }

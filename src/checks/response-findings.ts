@@ -7,6 +7,7 @@ import { type Finding, finding } from "../findings/catalogue.js";
 import { missingStatusLineFinding, type ParsedHead } from "../http/head-parser.js";
 import { CLOUDFLARE_CURRENT_HEADER_LIMIT, headerLimitsCrossed } from "../http/header-limits.js";
 import type { ResponseRecord } from "../http/response-reader.js";
+import { roundMs } from "../text/round-ms.js";
 
 export interface ExchangeEnd {
   /**
@@ -63,7 +64,7 @@ function interimFindings(heads: readonly ParsedHead[]): Finding[] {
 }
 
 function endFindings(record: ResponseRecord, end: ExchangeEnd): Finding[] {
-  const timing = { bytesReceived: record.bytesReceived, elapsedMs: round(end.elapsedMs) };
+  const timing = { bytesReceived: record.bytesReceived, elapsedMs: roundMs(end.elapsedMs) };
   const headRead = record.head !== null || record.noStatusLine;
   if (record.chunkError !== null) return [brokenChunks(record)];
   switch (end.kind) {
@@ -327,8 +328,4 @@ function originError(head: ParsedHead): Finding {
       "the application's own error, not a 520. Look in the application's logs for this request.",
     { statusCode: head.statusCode, statusLine: head.statusLine },
   );
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }

@@ -11,6 +11,7 @@ import type { ParsedHead } from "../http/head-parser.js";
 import { buildRawRequest } from "../http/request.js";
 import { ResponseReader, type ResponseRecord } from "../http/response-reader.js";
 import type { HttpFacts, ResponseHead } from "../report/schema.js";
+import { roundMs } from "../text/round-ms.js";
 import type { PipelineState, Probe, ProbeResult } from "./probe.js";
 
 /** The report keeps at most this much of the raw final head. */
@@ -98,7 +99,7 @@ function exchangeOnSocket(
       reader.endOfStream();
       finish(reader.finished ? "complete" : "closed");
     };
-    const onError = (error: Error) => finish(...classifySocketError(error));
+    const onError = (error: Error) => finish(...classifyReadError(error));
     const onAbort = () => finish("timeout");
 
     // Whatever happens after we stop listening (a late reset) must not crash the process.
@@ -107,7 +108,7 @@ function exchangeOnSocket(
     if (socket.destroyed) {
       // Closed before the probe started: by a reset (kept on `errored`) or cleanly.
       const earlier = socket.errored;
-      return earlier ? finish(...classifySocketError(earlier)) : finish("closed");
+      return earlier ? finish(...classifyReadError(earlier)) : finish("closed");
     }
     socket.on("data", onData);
     socket.on("end", onEnd);
@@ -125,7 +126,7 @@ function exchangeOnSocket(
 function ignoreLateError(): void {}
 
 /** ECONNRESET, or EPIPE on a write, is a reset (RFC 9293 RST); anything else is a socket error. */
-function classifySocketError(error: Error): ["reset" | "error", string | null] {
+function classifyReadError(error: Error): ["reset" | "error", string | null] {
   const code = (error as NodeJS.ErrnoException).code ?? null;
   return [code === "ECONNRESET" || code === "EPIPE" ? "reset" : "error", code];
 }
@@ -146,9 +147,9 @@ function httpFacts(request: Buffer, record: ResponseRecord, exchange: Exchange):
       bodyBytes: record.bodyBytes,
       bodyComplete: record.bodyComplete,
       end: factsEnd(record, exchange.end),
-      firstByteMs: roundMs(exchange.firstByteMs),
-      headMs: roundMs(exchange.headMs),
-      completeMs: roundMs(exchange.completeMs),
+      firstByteMs: roundOrNull(exchange.firstByteMs),
+      headMs: roundOrNull(exchange.headMs),
+      completeMs: roundOrNull(exchange.completeMs),
     },
   };
 }
@@ -200,6 +201,6 @@ function summarise(record: ResponseRecord, end: ExchangeEnd): string {
   }
 }
 
-function roundMs(ms: number | null): number | null {
-  return ms === null ? null : Math.round(ms * 10) / 10;
+function roundOrNull(ms: number | null): number | null {
+  return ms === null ? null : roundMs(ms);
 }

@@ -7,6 +7,7 @@ import { connect, isIP, type Socket } from "node:net";
 import { type Finding, finding } from "../findings/catalogue.js";
 import { type ConnectFailure, classifySocketError } from "../net/classify-socket-error.js";
 import type { TcpFacts } from "../report/schema.js";
+import { roundMs } from "../text/round-ms.js";
 import type { PipelineState, Probe, ProbeResult } from "./probe.js";
 
 type ConnectOutcome =
@@ -46,8 +47,6 @@ function connectSocket(host: string, port: number, family: 4 | 6, signal: AbortS
 export function formatEndpoint(address: string, port: number): string {
   return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
-
-const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 function failureFinding(
   failure: ConnectFailure,
@@ -136,7 +135,7 @@ async function probeTcp(state: PipelineState, signal: AbortSignal): Promise<Prob
   const endpoint = formatEndpoint(address, port);
   const started = performance.now();
   const outcome = await connectSocket(address, port, family, signal);
-  const elapsedMs = round(performance.now() - started);
+  const elapsedMs = roundMs(performance.now() - started);
   const timeoutMs = state.options.timeoutMs;
 
   if (outcome.kind === "connected") {

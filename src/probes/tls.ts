@@ -11,6 +11,7 @@ import { isIP } from "node:net";
 import { connect, createSecureContext, rootCertificates, type SecureContext, type TLSSocket } from "node:tls";
 import { type Finding, finding } from "../findings/catalogue.js";
 import type { TlsFacts } from "../report/schema.js";
+import { roundMs } from "../text/round-ms.js";
 import { classifyHandshakeError, type HandshakeFailure } from "../tls/classify-handshake-error.js";
 import {
   EDGE_ALPN_PROTOCOLS,
@@ -172,8 +173,6 @@ function handshakeFinding(
   }
 }
 
-const round = (ms: number): number => Math.round(ms * 10) / 10;
-
 /** A certificate that OpenSSL accepted but Node cannot take apart is a finding, not a crash. */
 function judgeCertificate(socket: TLSSocket, hostname: string, extraCaPem: readonly string[]): CertificateEvaluation {
   const opensslError = socket.authorized ? null : String(socket.authorizationError ?? "") || null;
@@ -229,7 +228,7 @@ async function probeTls(state: PipelineState, signal: AbortSignal): Promise<Prob
 
   const started = performance.now();
   const outcome = await handshake(state, servername, signal);
-  const elapsedMs = round(performance.now() - started);
+  const elapsedMs = roundMs(performance.now() - started);
   // The TCP socket's counters see the raw records (ClientHello out, whatever came back).
   const bytes = { bytesWritten: tcpSocket.bytesWritten, bytesRead: tcpSocket.bytesRead };
   const timeoutMs = state.options.timeoutMs;

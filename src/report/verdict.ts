@@ -21,6 +21,16 @@ export function decideVerdict(
   }
   const warnings = findings.filter((f) => f.severity === "warning").length;
   const tail = warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"} below)` : "";
+  if (findings.some((f) => f.code === "origin.is_cdn_address")) {
+    // No --origin and the hostname resolves to the CDN: what answered was the edge, so a healthy
+    // verdict would be about the CDN, not the origin (and an edge 52x is not "the origin's own error").
+    const reached = healthyOutcome(phases).replace("the origin answered", "it answered");
+    return {
+      ok: true,
+      edgeStatus: null,
+      summary: `not a diagnosis of the origin: without --origin, diag520 reached the CDN's own edge (${reached}); pass --origin <the origin server's address>${tail}`,
+    };
+  }
   return {
     ok: true,
     edgeStatus: null,

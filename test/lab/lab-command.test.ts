@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type LabCommandOptions, offLoopbackOrigin, runLabCommand, shellQuote } from "../../fixtures/lab-command.js";
+import { type LabCommandOptions, offLoopbackOrigin, runLabCommand } from "../../fixtures/lab-command.js";
+import { shellQuote } from "../../src/artifacts/shell-quote.js";
 
 function collector(): { stream: Writable; text: () => string } {
   const chunks: Buffer[] = [];
