@@ -5,19 +5,32 @@
  * never fires (nodejs/node#57736) — a diagnosis with the default 10 s timeout hung for ever.
  * An explicit controller and timer, held until `clear()`, always fire.
  */
+/** Why a deadline aborted: which one (--timeout, --max-time) and how long it was. */
+export class DeadlineExceeded extends Error {
+  override readonly name = "TimeoutError";
+  constructor(
+    readonly ms: number,
+    readonly option: string,
+  ) {
+    super(`${option} deadline of ${ms} ms passed`);
+  }
+}
+
+/** The deadline that aborted `signal`, when it was one (not Ctrl-C). */
+export function exceededDeadline(signal: AbortSignal): DeadlineExceeded | null {
+  return signal.reason instanceof DeadlineExceeded ? signal.reason : null;
+}
+
 export interface Deadline {
   readonly signal: AbortSignal;
   /** Stops the timer and unlinks the parents; call it when the guarded work is over. */
   clear(): void;
 }
 
-/** `ms` null: no timer of its own, only the parents. */
-export function startDeadline(ms: number | null, parents: readonly AbortSignal[] = []): Deadline {
+/** `ms` null: no timer of its own, only the parents. `option` names it in the abort reason. */
+export function startDeadline(ms: number | null, parents: readonly AbortSignal[] = [], option = "deadline"): Deadline {
   const controller = new AbortController();
-  const timer =
-    ms === null
-      ? undefined
-      : setTimeout(() => controller.abort(new DOMException(`deadline of ${ms} ms passed`, "TimeoutError")), ms);
+  const timer = ms === null ? undefined : setTimeout(() => controller.abort(new DeadlineExceeded(ms, option)), ms);
   const unlinks: (() => void)[] = [];
   for (const parent of parents) {
     if (parent.aborted) {

@@ -32,7 +32,7 @@ export interface PipelineRun {
 
 export async function runPipeline(request: DiagnoseRequest, options: DiagnoseOptions): Promise<PipelineRun> {
   const state: PipelineState = { request, options, facts: {}, socket: null, responseBody: null };
-  const run = startDeadline(options.maxTimeMs, options.signal ? [options.signal] : []);
+  const run = startDeadline(options.maxTimeMs, options.signal ? [options.signal] : [], "--max-time");
   const runSignal = run.signal;
   const phases: PhaseResult[] = [];
   const findings: Finding[] = [];
@@ -48,7 +48,7 @@ export async function runPipeline(request: DiagnoseRequest, options: DiagnoseOpt
         continue;
       }
       options.onPhaseStart?.(probe.name);
-      const phase = startDeadline(options.timeoutMs, [runSignal]);
+      const phase = startDeadline(options.timeoutMs, [runSignal], "--timeout");
       const startedAt = new Date().toISOString();
       const started = performance.now();
       const result = await settleWithin(probe, state, phase.signal, options.timeoutMs).finally(phase.clear);

@@ -7,6 +7,7 @@
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { type ExchangeEnd, responseFindings } from "../checks/response-findings.js";
+import { exceededDeadline } from "../deadline.js";
 import type { ParsedHead } from "../http/head-parser.js";
 import { buildRawRequest } from "../http/request.js";
 import { ResponseReader, type ResponseRecord } from "../http/response-reader.js";
@@ -85,7 +86,7 @@ function exchangeOnSocket(
       socket.destroy();
       const completeMs = reader.responseComplete ? elapsedMs : null;
       const during = written || kind === "timeout" ? "read" : "write";
-      const timeoutMs = kind === "timeout" ? Math.round(elapsedMs) : null;
+      const timeoutMs = kind === "timeout" ? (exceededDeadline(signal)?.ms ?? Math.round(elapsedMs)) : null;
       resolve({ end: { kind, errorCode, during, elapsedMs, timeoutMs }, firstByteMs, headMs, completeMs });
     };
     const onData = (chunk: Buffer) => {

@@ -4,6 +4,7 @@
  * the resolved IP the same way).
  */
 import { connect, isIP, type Socket } from "node:net";
+import { exceededDeadline } from "../deadline.js";
 import { type Finding, finding } from "../findings/catalogue.js";
 import { type ConnectFailure, classifySocketError } from "../net/classify-socket-error.js";
 import type { TcpFacts } from "../report/schema.js";
@@ -75,7 +76,7 @@ function failureFinding(
       return finding(
         "tcp.timeout",
         "error",
-        `${endpoint} did not answer the connection attempt within ${timeoutMs} ms (${code}): packets are dropped silently, typically by a firewall or rate limiter, or the host is overloaded. The edge waits about 19 s for a SYN-ACK (retries after 1, 1, 1, 1, 1, 2, 4 and 8 s) before it answers 522.${timeoutMs < 19_000 ? ` diag520 gave up sooner (--timeout ${timeoutMs} ms), so a very slow origin could still reach the edge in time.` : ""}`,
+        `${endpoint} did not answer the connection attempt within ${timeoutMs} ms (${code}): packets are dropped silently, typically by a firewall or rate limiter, or the host is overloaded. The edge waits about 19 s for a SYN-ACK (retries after 1, 1, 1, 1, 1, 2, 4 and 8 s) before it answers 522.${timeoutMs < 19_000 ? ` diag520 gave up sooner (its deadline was ${timeoutMs} ms), so a very slow origin could still reach the edge in time.` : ""}`,
         evidence,
       );
     case "unreachable":
@@ -136,7 +137,8 @@ async function probeTcp(state: PipelineState, signal: AbortSignal): Promise<Prob
   const started = performance.now();
   const outcome = await connectSocket(address, port, family, signal);
   const elapsedMs = roundMs(performance.now() - started);
-  const timeoutMs = state.options.timeoutMs;
+  // The deadline that fired may be --max-time rather than --timeout: say which it was.
+  const deadlineMs = (): number => exceededDeadline(signal)?.ms ?? state.options.timeoutMs;
 
   if (outcome.kind === "connected") {
     const { socket } = outcome;
@@ -156,6 +158,7 @@ async function probeTcp(state: PipelineState, signal: AbortSignal): Promise<Prob
     if (state.options.signal?.aborted) {
       return { ok: false, summary: `interrupted while connecting to ${endpoint}`, facts: facts({}), findings: [] };
     }
+    const timeoutMs = deadlineMs();
     const evidence = { address, port, errorCode: null, elapsedMs, timeoutMs };
     const failure: ConnectFailure = { kind: "timeout", errorCode: null };
     return {
@@ -167,6 +170,7 @@ async function probeTcp(state: PipelineState, signal: AbortSignal): Promise<Prob
   }
 
   const failure = classifySocketError(outcome.error);
+  const timeoutMs = deadlineMs();
   const evidence = { address, port, errorCode: failure.errorCode, elapsedMs, timeoutMs };
   const verb: Record<ConnectFailure["kind"], string> = {
     refused: "refused the connection",

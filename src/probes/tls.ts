@@ -9,6 +9,7 @@
  */
 import { isIP } from "node:net";
 import { connect, createSecureContext, rootCertificates, type SecureContext, type TLSSocket } from "node:tls";
+import { exceededDeadline } from "../deadline.js";
 import { type Finding, finding } from "../findings/catalogue.js";
 import type { TlsFacts } from "../report/schema.js";
 import { roundMs } from "../text/round-ms.js";
@@ -231,7 +232,7 @@ async function probeTls(state: PipelineState, signal: AbortSignal): Promise<Prob
   const elapsedMs = roundMs(performance.now() - started);
   // The TCP socket's counters see the raw records (ClientHello out, whatever came back).
   const bytes = { bytesWritten: tcpSocket.bytesWritten, bytesRead: tcpSocket.bytesRead };
-  const timeoutMs = state.options.timeoutMs;
+  const timeoutMs = exceededDeadline(signal)?.ms ?? state.options.timeoutMs;
 
   if (outcome.kind === "aborted") {
     if (state.options.signal?.aborted) {

@@ -41,3 +41,34 @@ test("the default 10 s timeout fires even while the garbage collector runs", asy
   assert.ok(report.findings.some((f) => f.code === "http.response_timeout"));
   assert.ok(result.elapsedMs < 30_000, `took ${result.elapsedMs} ms`);
 });
+
+test("when --max-time cuts a phase, the report says so and names that deadline, not --timeout", async () => {
+  const result = await runCli(
+    [
+      "localhost",
+      "--origin",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--scheme",
+      "http",
+      "--timeout",
+      "10",
+      "--max-time",
+      "1",
+      "--json",
+    ],
+    { limitMs: 20_000 },
+  );
+  assert.equal(result.killedAfterLimit, false);
+  const report = JSON.parse(result.stdout) as {
+    complete: boolean;
+    interruption: string | null;
+    findings: { code: string; evidence: Record<string, unknown> }[];
+  };
+  assert.equal(report.complete, false);
+  assert.match(report.interruption ?? "", /--max-time/);
+  const timeout = report.findings.find((f) => f.code === "http.response_timeout");
+  assert.equal(timeout?.evidence.timeoutMs, 1000);
+  assert.ok(result.elapsedMs < 8_000, `took ${result.elapsedMs} ms`);
+});
