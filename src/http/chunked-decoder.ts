@@ -29,7 +29,6 @@ export class ChunkedDecoder {
   private trailerBytes = 0;
   /** Body bytes consumed on the wire (framing included). */
   wireBytes = 0;
-  trailerFields = 0;
   error: ChunkFramingError | null = null;
   /** true when the decoder stopped because it had payload to hand over but no budget left. */
   waitingForBudget = false;
@@ -38,11 +37,6 @@ export class ChunkedDecoder {
 
   get done(): boolean {
     return this.state === "done";
-  }
-
-  /** true once the last chunk has been announced (only trailers or nothing remain). */
-  get inTrailer(): boolean {
-    return this.state === "trailer" || this.state === "done";
   }
 
   /**
@@ -142,7 +136,6 @@ export class ChunkedDecoder {
     const content = this.line.endsWith("\r") ? this.line.slice(0, -1) : this.line;
     this.line = "";
     if (content === "") this.state = "done";
-    else this.trailerFields++;
   }
 
   private fail(reason: string): void {

@@ -7,6 +7,7 @@ import type { Finding, FindingCode } from "../../src/findings/catalogue.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "../../src/options.js";
 import { dnsProbe } from "../../src/probes/dns.js";
 import type { PipelineState } from "../../src/probes/probe.js";
+import { pipelineState } from "../support/pipeline-state.js";
 
 const ZONE = {
   "proxied.test": { A: ["104.16.0.1"], AAAA: ["2606:4700::1"] },
@@ -23,32 +24,10 @@ function stateFor(
   request: Partial<DiagnoseRequest>,
   options: Partial<DiagnoseOptions> & Pick<DiagnoseOptions, "dnsServers">,
 ): PipelineState {
-  const hostname = request.hostname ?? "proxied.test";
-  return {
-    request: {
-      hostname,
-      displayHostname: hostname,
-      origin: null,
-      scheme: "https",
-      port: 443,
-      path: "/",
-      method: "GET",
-      headers: [],
-      userAgent: "diag520-test",
-      ...request,
-    },
-    options: {
-      timeoutMs: 5_000,
-      maxTimeMs: null,
-      maxHeaderSize: 8192,
-      maxBodyBytes: 1_048_576,
-      extraCaPem: [],
-      ...options,
-    },
-    facts: {},
-    socket: null,
-    responseBody: null,
-  };
+  return pipelineState({
+    request: { hostname: "proxied.test", userAgent: "diag520-test", ...request },
+    options: { timeoutMs: 5_000, ...options },
+  });
 }
 
 function only(findings: readonly Finding[], code: FindingCode): Finding {

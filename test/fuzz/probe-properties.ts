@@ -4,10 +4,11 @@
  */
 import net from "node:net";
 import { FINDING_CATALOGUE, type Finding } from "../../src/findings/catalogue.js";
-import { DEFAULTS, type DiagnoseOptions } from "../../src/options.js";
+import type { DiagnoseOptions } from "../../src/options.js";
 import { httpProbe } from "../../src/probes/http.js";
 import type { PipelineState, ProbeResult } from "../../src/probes/probe.js";
 import { httpFactsSchema } from "../../src/report/schema.js";
+import { pipelineState } from "../support/pipeline-state.js";
 
 export interface ProbeOutcome {
   readonly result: ProbeResult<"http"> | null;
@@ -30,31 +31,12 @@ export async function probeOnce(
     socket.once("error", reject);
   });
   register(socket.localPort ?? -1);
-  const state: PipelineState = {
-    request: {
-      hostname: "fuzz.test",
-      displayHostname: "fuzz.test",
-      origin: "127.0.0.1",
-      scheme: "http",
-      port,
-      path: "/",
-      method: "GET",
-      headers: [],
-      userAgent: DEFAULTS.userAgent,
-    },
-    options: {
-      timeoutMs: deadlineMs,
-      maxTimeMs: null,
-      maxHeaderSize: DEFAULTS.maxHeaderSize,
-      maxBodyBytes: DEFAULTS.maxBodyBytes,
-      extraCaPem: [],
-      dnsServers: [],
-      ...change,
-    },
-    facts: {},
+  const state: PipelineState = pipelineState({
+    request: { hostname: "fuzz.test", origin: "127.0.0.1", scheme: "http", port },
+    options: { timeoutMs: deadlineMs, ...change },
     socket,
-    responseBody: null,
-  };
+  });
+
   const started = performance.now();
   let result: ProbeResult<"http"> | null = null;
   let thrown: unknown = null;

@@ -4,9 +4,10 @@ import { once } from "node:events";
 import net from "node:net";
 import { after, describe, it } from "node:test";
 import { headerReadCap } from "../../src/http/header-limits.js";
-import { DEFAULTS, type DiagnoseOptions } from "../../src/options.js";
+import type { DiagnoseOptions } from "../../src/options.js";
 import { httpProbe } from "../../src/probes/http.js";
 import type { PipelineState } from "../../src/probes/probe.js";
+import { pipelineState } from "../support/pipeline-state.js";
 
 type Handler = (socket: net.Socket) => void;
 
@@ -37,32 +38,11 @@ async function connectedState(port: number, change: Partial<DiagnoseOptions> = {
   // As the tcp probe does: until the http probe listens, an error must not crash the process.
   socket.on("error", () => {});
   await once(socket, "connect");
-  const options: DiagnoseOptions = {
-    timeoutMs: 10_000,
-    maxTimeMs: null,
-    maxHeaderSize: DEFAULTS.maxHeaderSize,
-    maxBodyBytes: DEFAULTS.maxBodyBytes,
-    extraCaPem: [],
-    dnsServers: [],
-    ...change,
-  };
-  return {
-    request: {
-      hostname: "example.test",
-      displayHostname: "example.test",
-      origin: "127.0.0.1",
-      scheme: "http",
-      port,
-      path: "/",
-      method: "GET",
-      headers: [],
-      userAgent: DEFAULTS.userAgent,
-    },
-    options,
-    facts: {},
+  return pipelineState({
+    request: { hostname: "example.test", origin: "127.0.0.1", scheme: "http", port },
+    options: { timeoutMs: 10_000, ...change },
     socket,
-    responseBody: null,
-  };
+  });
 }
 
 /** Answers `response` once the request head has arrived. */

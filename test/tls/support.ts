@@ -1,9 +1,10 @@
 /** Shared by the TLS and TCP probe tests: a hand-built PipelineState and loopback servers. */
 import { once } from "node:events";
 import type { AddressInfo, Server, Socket } from "node:net";
-import type { DiagnoseOptions, DiagnoseRequest, Scheme } from "../../src/options.js";
+import type { Scheme } from "../../src/options.js";
 import type { PipelineState } from "../../src/probes/probe.js";
 import { tcpProbe } from "../../src/probes/tcp.js";
+import { pipelineState } from "../support/pipeline-state.js";
 
 export interface StateOptions {
   readonly port: number;
@@ -17,28 +18,15 @@ export interface StateOptions {
 export function makeState(options: StateOptions): PipelineState {
   const hostname = options.hostname ?? "origin.test";
   const address = options.address ?? "127.0.0.1";
-  const request: DiagnoseRequest = {
-    hostname,
-    displayHostname: hostname,
-    origin: address,
-    scheme: options.scheme ?? "https",
-    port: options.port,
-    path: "/",
-    method: "GET",
-    headers: [],
-    userAgent: "diag520-test",
-  };
-  const diagnoseOptions: DiagnoseOptions = {
-    timeoutMs: options.timeoutMs ?? 5_000,
-    maxTimeMs: null,
-    maxHeaderSize: 8192,
-    maxBodyBytes: 1_048_576,
-    extraCaPem: options.extraCaPem ?? [],
-    dnsServers: [],
-  };
-  return {
-    request,
-    options: diagnoseOptions,
+  return pipelineState({
+    request: {
+      hostname,
+      origin: address,
+      scheme: options.scheme ?? "https",
+      port: options.port,
+      userAgent: "diag520-test",
+    },
+    options: { timeoutMs: options.timeoutMs ?? 5_000, extraCaPem: options.extraCaPem ?? [] },
     facts: {
       dns: {
         hostname,
@@ -51,9 +39,7 @@ export function makeState(options: StateOptions): PipelineState {
         address,
       },
     },
-    socket: null,
-    responseBody: null,
-  };
+  });
 }
 
 const connections = new WeakMap<Server, Set<Socket>>();
