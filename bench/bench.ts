@@ -13,9 +13,9 @@
 import { spawnSync } from "node:child_process";
 import { arch, cpus, loadavg, platform } from "node:os";
 import { fileURLToPath } from "node:url";
-import { startDnsServer, type ZoneRecord } from "../fixtures/dns-server.js";
-import { startLab } from "../fixtures/lab.js";
-import { LAB_CDN_ADDRESS } from "../fixtures/lab-origins.js";
+import { startDnsServer, type ZoneRecord } from "../src/lab/dns-server.js";
+import { startLab } from "../src/lab/lab.js";
+import { LAB_CDN_ADDRESS } from "../src/lab/lab-origins.js";
 import { cliVariant } from "./cli-variant.js";
 import { type HostileLab, type RunningHostileOrigin, startHostileOrigins } from "./hostile-origins.js";
 import { type Command, interleave, killAllChildren, peakMemoryMethod, runProcess } from "./run-process.js";

@@ -52,7 +52,7 @@ writeFileSync(bundlePath, code);
 rmSync(`${bundlePath}.v8cache`, { force: true });
 
 async function warmCodeCache() {
-  const { startLab } = await import(new URL("dist/fixtures/lab.js", root).href);
+  const { startLab } = await import(new URL("dist/src/lab/lab.js", root).href);
   const lab = await startLab({ only: ["healthy-https", "empty-reply"] });
   try {
     const runs = lab.origins.flatMap((origin) => [[...origin.args, "--json"], [...origin.args]]);

@@ -150,7 +150,7 @@ function buildProgram(): Command {
     // `diag520 lab --json` is parsed as the program's own --json: read it from there.
     .action(async (raw: { demo?: boolean }, command: Command) => {
       const json = command.optsWithGlobals<{ json?: boolean }>().json === true;
-      const { runLabCommand } = await import("../fixtures/lab-command.js");
+      const { runLabCommand } = await import("./lab/lab-command.js");
       const controller = new AbortController();
       process.once("SIGINT", () => controller.abort());
       process.once("SIGTERM", () => controller.abort());

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { type AddressInfo, createServer, type Server } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { type DnsServer, startDnsServer } from "../../fixtures/dns-server.js";
+import { type DnsServer, startDnsServer } from "../../src/lab/dns-server.js";
 import { guardPath } from "../support/paths.js";
 import { CLI_PATH, cleanEnv, runCli } from "../support/run-cli.js";
 

@@ -10,7 +10,7 @@ import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { type AddressInfo, createServer, type Server, Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { type DnsServer, startDnsServer } from "../../fixtures/dns-server.js";
+import { type DnsServer, startDnsServer } from "../../src/lab/dns-server.js";
 import { outputDocumentSchema } from "../../src/report/schema.js";
 import { runCli } from "../support/run-cli.js";
 

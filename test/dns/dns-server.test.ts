@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { Resolver } from "node:dns/promises";
 import { after, before, describe, test } from "node:test";
-import { type DnsServer, startDnsServer } from "../../fixtures/dns-server.js";
+import { type DnsServer, startDnsServer } from "../../src/lab/dns-server.js";
 
 function resolverFor(server: DnsServer): Resolver {
   const resolver = new Resolver({ timeout: 2_000, tries: 1 });

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createServer, type Server } from "node:tls";
-import { generateLabCertificates } from "../../fixtures/certificates.js";
-import { type DnsServer, startDnsServer } from "../../fixtures/dns-server.js";
+import { generateLabCertificates } from "../../src/lab/certificates.js";
+import { type DnsServer, startDnsServer } from "../../src/lab/dns-server.js";
 import type { Report } from "../../src/report/schema.js";
 import { runCli } from "../support/run-cli.js";
 

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type Lab, startLab } from "../../fixtures/lab.js";
-import { LAB_ORIGINS } from "../../fixtures/lab-origins.js";
+import { type Lab, startLab } from "../../src/lab/lab.js";
+import { LAB_ORIGINS } from "../../src/lab/lab-origins.js";
 import { outputDocumentSchema, type Report } from "../../src/report/schema.js";
 import { runCli } from "../support/run-cli.js";
 

@@ -10,11 +10,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { generateLabCertificates } from "../../fixtures/certificates.js";
-import { type DnsServer, startDnsServer } from "../../fixtures/dns-server.js";
-import { rawResponse } from "../../fixtures/lab-origins.js";
-import { type ListeningServer, releasedPort, startPlainServer } from "../../fixtures/lab-servers.js";
 import type { FindingCode } from "../../src/findings/catalogue.js";
+import { generateLabCertificates } from "../../src/lab/certificates.js";
+import { type DnsServer, startDnsServer } from "../../src/lab/dns-server.js";
+import { rawResponse } from "../../src/lab/lab-origins.js";
+import { type ListeningServer, releasedPort, startPlainServer } from "../../src/lab/lab-servers.js";
 import { outputDocumentSchema, type Report } from "../../src/report/schema.js";
 import { type HaproxyServer, locateHaproxy, startHaproxy } from "../support/haproxy.js";
 import { locateNginx, type NginxServer, startNginx } from "../support/nginx.js";

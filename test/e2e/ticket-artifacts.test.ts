@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type Lab, startLab } from "../../fixtures/lab.js";
+import { type Lab, startLab } from "../../src/lab/lab.js";
 import { outputDocumentSchema, type Report } from "../../src/report/schema.js";
 import { harErrors } from "../artifacts/har-validator.js";
 import { runCli } from "../support/run-cli.js";

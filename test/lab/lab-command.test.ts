@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type LabCommandOptions, offLoopbackOrigin, runLabCommand } from "../../fixtures/lab-command.js";
 import { shellQuote } from "../../src/artifacts/shell-quote.js";
+import { type LabCommandOptions, offLoopbackOrigin, runLabCommand } from "../../src/lab/lab-command.js";
 
 function collector(): { stream: Writable; text: () => string } {
   const chunks: Buffer[] = [];
@@ -21,7 +21,7 @@ function collector(): { stream: Writable; text: () => string } {
   return { stream, text: () => Buffer.concat(chunks).toString("utf8") };
 }
 
-const originsModule = fileURLToPath(new URL("../../fixtures/lab-origins.js", import.meta.url));
+const originsModule = fileURLToPath(new URL("../../src/lab/lab-origins.js", import.meta.url));
 let directory: string;
 /** Stands in for bin/diag520.js: echoes its arguments and exits as the catalogue expects. */
 let obedientCli: string;

@@ -5,8 +5,8 @@ import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { type ConnectionOptions, connect as connectTls, type TLSSocket } from "node:tls";
-import { type Lab, type RunningOrigin, startLab } from "../../fixtures/lab.js";
-import { LAB_ORIGINS, MISSING_ORIGIN_NAME } from "../../fixtures/lab-origins.js";
+import { type Lab, type RunningOrigin, startLab } from "../../src/lab/lab.js";
+import { LAB_ORIGINS, MISSING_ORIGIN_NAME } from "../../src/lab/lab-origins.js";
 
 const REQUEST = "GET / HTTP/1.1\r\nHost: lab\r\nUser-Agent: lab-test\r\n\r\n";
 

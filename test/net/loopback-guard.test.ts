@@ -8,7 +8,7 @@ import http from "node:http";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import tls from "node:tls";
-import { type DnsServer, startDnsServer } from "../../fixtures/dns-server.js";
+import { type DnsServer, startDnsServer } from "../../src/lab/dns-server.js";
 import { GUARD_ERROR_CODE, isAllowedAddress } from "../support/loopback-guard.js";
 import { createNetns, type Netns, netnsAvailable, netnsExec, runInNetns } from "../support/netns.js";
 import { guardPath } from "../support/paths.js";

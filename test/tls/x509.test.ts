@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { generateLabCertificates } from "../../fixtures/certificates.js";
-import { buildCertificate, ipAddressBytes } from "../../fixtures/x509.js";
+import { generateLabCertificates } from "../../src/lab/certificates.js";
+import { buildCertificate, ipAddressBytes } from "../../src/lab/x509.js";
 
 const HOSTNAMES = ["origin.test", "127.0.0.1", "::1"];
 const DAY_MS = 86_400_000;
