@@ -3,8 +3,10 @@
  * the arguments, hands a validated request to `diagnose()`, prints exactly one report on
  * stdout, and turns the outcome into an exit code (report/exit-code.ts).
  */
+import { arch, release, type } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
+import { EXIT, exitCodeFor } from "./cli/exit-code.js";
 import type { Diagnosis } from "./diagnose.js";
 import { UsageError } from "./errors.js";
 import {
@@ -24,8 +26,7 @@ import { parseHostname } from "./input/hostname.js";
 import { describeCommanderError, toOneLine } from "./input/usage-message.js";
 import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest } from "./options.js";
 import { decideColorLevel } from "./render/color-choice.js";
-import { EXIT } from "./report/exit-code.js";
-import type { ErrorDocument } from "./report/schema.js";
+import type { ErrorDocument, ReportDocument } from "./report/schema.js";
 import { SCHEMA_VERSION } from "./report/schema-version.js";
 import { stringifyJsonForTerminal } from "./text/escape.js";
 import { VERSION } from "./version.js";
@@ -194,6 +195,7 @@ function toOptions(raw: RawOptions, signal: AbortSignal): DiagnoseOptions {
       raw.maxBody === undefined ? DEFAULTS.maxBodyBytes : parseByteCount(raw.maxBody, "--max-body", 1024 * 1024 * 1024),
     extraCaPem: raw.caFile === undefined ? [] : readCaFile(raw.caFile),
     dnsServers: raw.dnsServer === undefined || raw.dnsServer === "" ? [] : [parseDnsServer(raw.dnsServer)],
+    redact: raw.redact === false ? null : Array.isArray(raw.redact) ? raw.redact : [],
     signal,
   };
 }
@@ -216,7 +218,10 @@ async function runDiagnosis(hostnameInput: string, raw: RawOptions): Promise<voi
   };
   process.on("SIGINT", onInterrupt);
   const progress = raw.json ? null : await startProgress();
-  const options: DiagnoseOptions = { ...baseOptions, onPhaseStart: (phase) => progress?.phase(phase) };
+  const options: DiagnoseOptions = {
+    ...baseOptions,
+    onPhaseStart: (start) => progress?.phase(start.leg === null ? start.phase : `${start.leg} ${start.phase}`),
+  };
 
   let diagnosis: Diagnosis;
   try {
@@ -226,16 +231,22 @@ async function runDiagnosis(hostnameInput: string, raw: RawOptions): Promise<voi
     progress?.stop();
     process.off("SIGINT", onInterrupt);
   }
-  if (raw.redact !== false) {
-    const { redactDiagnosis } = await import("./artifacts/redact.js");
-    diagnosis = redactDiagnosis(diagnosis, request, Array.isArray(raw.redact) ? raw.redact : []);
-  }
   const { report } = diagnosis;
-  const artifactText = ticket ? await ticket.writeTicketArtifacts(diagnosis, artifacts) : null;
+  const exitCode = exitCodeFor([report]);
+  const artifactText = ticket
+    ? await ticket.writeTicketArtifacts(diagnosis, artifacts, {
+        version: VERSION,
+        node: process.version,
+        os: `${type()} ${release()} ${arch()}`,
+        nowUtc: new Date().toISOString(),
+        exitCode,
+      })
+    : null;
   // With `--har -` or `--report -` the artefact owns stdout and the report moves to stderr.
   const reportStream = artifactText === null ? process.stdout : process.stderr;
   if (raw.json) {
-    reportStream.write(`${stringifyJsonForTerminal(report, 2)}\n`);
+    const document: ReportDocument = { ...report, exitCode };
+    reportStream.write(`${stringifyJsonForTerminal(document, 2)}\n`);
   } else {
     const [{ renderHuman }, { loadStyle }] = await Promise.all([
       import("./render/human.js"),
@@ -245,7 +256,7 @@ async function runDiagnosis(hostnameInput: string, raw: RawOptions): Promise<voi
     reportStream.write(renderHuman(report, await loadStyle(level)));
   }
   if (artifactText !== null) process.stdout.write(artifactText);
-  process.exitCode = report.exitCode;
+  process.exitCode = exitCode;
 }
 
 interface Progress {

@@ -1,57 +1,114 @@
 /**
- * The programmatic entry point: `diagnose(request, options)` runs the pipeline and assembles the
- * report. It never throws for anything the origin does; it throws only for its own bugs.
+ * The programmatic entry point: `diagnose(request, options)` runs resolve → legs → checks →
+ * report (DESIGN.md "The shape: legs, then checks"). It never throws for anything an origin or a
+ * resolver does; it throws only for its own bugs. The exit code is not its business: the CLI
+ * computes it over all the reports of a run.
  */
-
 import { reproduceCommand } from "./artifacts/reproduce-command.js";
 import { notCheckedFromHere } from "./causes/not-checked.js";
 import { rankCauses } from "./causes/rank-causes.js";
+import { checkLeg } from "./checks/check-leg.js";
+import { checkResolution, isProxied } from "./checks/resolution.js";
+import { startDeadline, stopOf } from "./deadline.js";
+import type { Finding } from "./findings/catalogue.js";
+import { buildWireRequest } from "./http/request.js";
+import type { LegObservation } from "./legs/observation.js";
+import { originLegSpec } from "./legs/origin-leg.js";
+import { runLeg } from "./legs/run-leg.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "./options.js";
-import { runPipeline } from "./pipeline.js";
-import { exitCodeFor } from "./report/exit-code.js";
-import type { Report } from "./report/schema.js";
+import { legReport, notRunLegReport } from "./report/leg-report.js";
+import { type Bodies, redactDiagnosis } from "./report/redact-report.js";
+import { resolutionReport } from "./report/resolution-report.js";
+import type { Interruption, Report } from "./report/schema.js";
 import { SCHEMA_VERSION } from "./report/schema-version.js";
 import { decideVerdict } from "./report/verdict.js";
+import { originGate } from "./resolve/origin-gate.js";
+import { startResolution } from "./resolve/resolve.js";
 import { roundMs } from "./text/round-ms.js";
 import { VERSION } from "./version.js";
 
 export interface Diagnosis {
   readonly report: Report;
-  /** The response body as read (at most --max-body bytes), for the HAR file; not in the report. */
-  readonly responseBody: Buffer | null;
+  /** Each leg's response body as read (at most --max-body bytes), for the HAR file; not in the report. */
+  readonly bodies: Bodies;
 }
 
 export async function diagnose(request: DiagnoseRequest, options: DiagnoseOptions): Promise<Diagnosis> {
   const startedAt = new Date();
   const started = performance.now();
-  const run = await runPipeline(request, options);
-  const verdict = decideVerdict(run.findings, run.phases, run.interruption);
-  const address = run.state.facts.dns?.address ?? null;
-  const report: Report = {
-    kind: "report",
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: "diag520", version: VERSION },
-    target: {
-      hostname: request.hostname,
-      displayHostname: request.displayHostname,
-      origin: request.origin,
-      scheme: request.scheme,
-      port: request.port,
-      path: request.path,
-      method: request.method,
-    },
-    startedAt: startedAt.toISOString(),
-    durationMs: roundMs(performance.now() - started),
-    complete: run.interruption === null,
-    interruption: run.interruption,
-    phases: [...run.phases],
-    findings: [...run.findings],
-    causes: rankCauses(run.findings),
-    notChecked: notCheckedFromHere(request, address),
-    verdict,
-    reproduce: { curl: reproduceCommand(request, address) },
-    redacted: [],
-    exitCode: exitCodeFor(!verdict.ok, options.signal?.aborted === true),
-  };
-  return { report, responseBody: run.state.responseBody };
+  const run = startDeadline(options.maxTimeMs, options.signal ? [options.signal] : [], "run");
+  try {
+    options.onPhaseStart?.({ leg: null, phase: "dns", deadlineMs: options.timeoutMs });
+    const resolution = startResolution(
+      request.hostname,
+      request.origin,
+      { dnsServers: options.dnsServers, deadlineMs: options.timeoutMs },
+      run.signal,
+    );
+    // The leg waits only for the name it connects to: at once for an --origin IP literal, while
+    // the hostname's own lookup, which only informs, goes on beside it.
+    const gate = originGate(await resolution.target, request.origin !== null);
+    const origin: LegObservation | null =
+      gate.address !== null && gate.blockedBy === null
+        ? await runLeg(originLegSpec(request, options, gate.address), run.signal, (leg, phase, deadlineMs) =>
+            options.onPhaseStart?.({ leg, phase, deadlineMs }),
+          )
+        : null;
+    const resolved = await resolution.done;
+
+    const findings: Finding[] = [...checkResolution(resolved, gate.address), ...(origin ? checkLeg(origin) : [])];
+    const interruption = interruptionOf(run.signal);
+    const originLeg =
+      origin !== null
+        ? legReport(origin, findings)
+        : notRunLegReport("origin", request, gate.address, gate.blockedBy ?? "not run: the run stopped");
+    const wire = buildWireRequest(request);
+    const address = origin?.spec.address ?? null;
+    const report: Report = {
+      kind: "report",
+      schemaVersion: SCHEMA_VERSION,
+      tool: { name: "diag520", version: VERSION },
+      target: {
+        hostname: request.hostname,
+        displayHostname: request.displayHostname,
+        origin: request.origin,
+        address,
+        scheme: request.scheme,
+        port: request.port,
+        path: request.path,
+        method: request.method,
+      },
+      request: {
+        method: wire.method,
+        path: wire.path,
+        httpVersion: "HTTP/1.1",
+        headers: wire.headers.map(([n, v]) => [n, v]),
+      },
+      startedAt: startedAt.toISOString(),
+      durationMs: roundMs(performance.now() - started),
+      complete: interruption === null,
+      interruption,
+      resolution: resolutionReport(resolved, gate.address, findings, isProxied(resolved.hostname)),
+      legs: { origin: originLeg },
+      findings,
+      causes: rankCauses(findings),
+      notChecked: notCheckedFromHere(request, gate.address),
+      verdict: decideVerdict(findings, originLeg, interruption),
+      reproduce: { curl: "" },
+      redacted: [],
+    };
+    const bodies: Bodies = origin?.http.status === "ran" ? { origin: origin.http.outcome.record.body } : {};
+    const shown = options.redact === null ? { report, bodies } : redactDiagnosis(report, bodies, options.redact);
+    // Built once, from the request as the report now carries it (redacted), for the address diagnosed.
+    const curl = reproduceCommand(shown.report.target, shown.report.request.headers, gate.address);
+    return { report: { ...shown.report, reproduce: { curl } }, bodies: shown.bodies };
+  } finally {
+    run.clear();
+  }
+}
+
+function interruptionOf(signal: AbortSignal): Interruption | null {
+  const stop = stopOf(signal);
+  if (stop === null) return null;
+  return stop.kind === "cancelled" ? { kind: "cancelled", ms: null } : { kind: "run_deadline", ms: stop.ms };
 }

@@ -2,6 +2,9 @@
  * What a diagnosis needs to know, after the CLI has validated the user's input.
  * `diagnose()` trusts these values: every check on user input happens in `src/input/` (called by the CLI).
  */
+import type { LegName } from "./legs/leg-name.js";
+import type { LegPhase } from "./legs/observation.js";
+
 export type Scheme = "http" | "https";
 
 export interface DiagnoseRequest {
@@ -20,6 +23,13 @@ export interface DiagnoseRequest {
   readonly userAgent: string;
 }
 
+/** A phase is starting: which leg (null for the resolution step), which phase, under which deadline. */
+export interface PhaseStart {
+  readonly leg: LegName | null;
+  readonly phase: LegPhase | "dns";
+  readonly deadlineMs: number;
+}
+
 export interface DiagnoseOptions {
   /** Per-phase deadline. */
   readonly timeoutMs: number;
@@ -27,16 +37,21 @@ export interface DiagnoseOptions {
   readonly maxTimeMs: number | null;
   /** The size a response header block may reach before `http.headers_too_large` (bytes). */
   readonly maxHeaderSize: number;
-  /** Body bytes read before the probe stops reading (the rest is not read). */
+  /** Body bytes read before the leg stops reading (the rest is not read). */
   readonly maxBodyBytes: number;
   /** Extra trusted CA certificates (PEM), added to the public roots as the CDN's custom origin trust store would. */
   readonly extraCaPem: readonly string[];
   /** DNS servers ("ip" or "ip:port"); empty means the system's configuration. */
   readonly dnsServers: readonly string[];
+  /**
+   * Header names redacted besides the ones always redacted (Authorization, Proxy-Authorization,
+   * Cookie, Set-Cookie), or null for no redaction at all.
+   */
+  readonly redact: readonly string[] | null;
   /** Aborts the whole run (Ctrl-C); the report is then marked incomplete. */
   readonly signal?: AbortSignal;
-  /** Called as each phase starts, for the progress spinner. */
-  readonly onPhaseStart?: (phase: string) => void;
+  /** Called as each phase starts, for the progress line. */
+  readonly onPhaseStart?: (start: PhaseStart) => void;
 }
 
 export const DEFAULTS = {

@@ -1,17 +1,18 @@
 /**
  * HTTP Archive 1.2 (W3C Web Performance WG draft, "HAR 1.2 Spec", as written by Jan Odvarko)
- * for the requests diag520 made: today one entry, the origin leg. Each entry is built on its
- * own so that the edge leg can be added as a second entry later.
+ * for the requests diag520 made: one entry per leg, built on its own.
  * Everything comes from the report's facts: the request head as written to the socket, the
  * response head as received. A request that got no valid response still gets an entry, as
- * browsers write one: status 0, the failure in `_error`, the bytes that did arrive in
- * `_rawResponse` (custom fields start with "_", HAR 1.2 "Custom Fields").
+ * browsers write one: status 0, the failure in `response._error` (a string, where Chrome
+ * DevTools writes and reads it), the bytes that did arrive in `_rawResponse` (custom fields start
+ * with "_", HAR 1.2 "Custom Fields").
  */
-import { isIP } from "node:net";
 import type { Finding } from "../findings/catalogue.js";
+import type { LegName } from "../legs/leg-name.js";
+import { bracketIpv6, ipFamily } from "../net/ip-literal.js";
 import { DEFAULTS } from "../options.js";
-import type { HttpFacts, PhaseResult, Report, ResponseHead } from "../report/schema.js";
-import type { DiagnosisEvidence } from "./redact.js";
+import type { Bodies } from "../report/redact-report.js";
+import type { HttpFacts, LegPhaseResult, LegReport, Report, Resolution, ResponseHead } from "../report/schema.js";
 
 export interface HarNameValue {
   name: string;
@@ -65,13 +66,16 @@ export interface HarEntry {
     redirectURL: string;
     headersSize: number;
     bodySize: number;
+    /** Why there is no valid response (Chrome DevTools' field). */
+    _error?: string;
   };
   cache: Record<string, never>;
   timings: HarTimings;
   serverIPAddress?: string;
   connection?: string;
   comment?: string;
-  _error?: { code: string; message: string };
+  /** The finding code behind `response._error`, for tools that match on it. */
+  _errorCode?: string;
   _rawResponse?: HarBytes & { size: number; truncated: boolean };
 }
 
@@ -118,19 +122,22 @@ function ms(value: number): number {
   return Math.max(0, Math.round(value * 1000) / 1000);
 }
 
-function phaseOf<N extends PhaseResult["name"]>(report: Report, name: N): Extract<PhaseResult, { name: N }> | null {
-  return (report.phases.find((phase) => phase.name === name) as Extract<PhaseResult, { name: N }> | undefined) ?? null;
+function phaseOf<N extends LegPhaseResult["name"]>(
+  leg: LegReport | undefined,
+  name: N,
+): Extract<LegPhaseResult, { name: N }> | null {
+  return (leg?.phases.find((phase) => phase.name === name) as Extract<LegPhaseResult, { name: N }> | undefined) ?? null;
 }
 
 /** Milliseconds the phase took, or -1 when it did not happen (HAR 1.2 "timings"). */
-function phaseMs(phase: PhaseResult | null): number {
+function phaseMs(phase: LegPhaseResult | Resolution | null): number {
   return phase === null || phase.status === "skipped" || phase.durationMs === null ? -1 : ms(phase.durationMs);
 }
 
-function buildTimings(report: Report): HarTimings {
-  const http = phaseOf(report, "http");
-  const tcp = phaseMs(phaseOf(report, "tcp"));
-  const ssl = phaseMs(phaseOf(report, "tls"));
+function buildTimings(resolution: Resolution | null, leg: LegReport | undefined): HarTimings {
+  const http = phaseOf(leg, "http");
+  const tcp = phaseMs(phaseOf(leg, "tcp"));
+  const ssl = phaseMs(phaseOf(leg, "tls"));
   const response = http?.facts?.response ?? null;
   const httpMs = phaseMs(http);
   // firstByteMs and completeMs count from the start of the http phase, when the request is written.
@@ -138,7 +145,7 @@ function buildTimings(report: Report): HarTimings {
   const end = response?.completeMs ?? (httpMs >= 0 ? httpMs : null);
   return {
     blocked: -1,
-    dns: phaseMs(phaseOf(report, "dns")),
+    dns: phaseMs(resolution),
     // "connect ... includes ssl" (HAR 1.2, for HAR 1.1 compatibility)
     connect: tcp < 0 ? -1 : ms(tcp + Math.max(ssl, 0)),
     ssl,
@@ -179,19 +186,6 @@ function queryString(path: string): HarNameValue[] {
       ? { name: decodeQueryPart(pair), value: "" }
       : { name: decodeQueryPart(pair.slice(0, equals)), value: decodeQueryPart(pair.slice(equals + 1)) };
   });
-}
-
-/** The request head as written: request line, then fields up to the blank line (RFC 9112 §2.1). */
-function parseRequestHead(raw: string): { httpVersion: string; headers: HarNameValue[] } {
-  const lines = raw.split("\r\n");
-  const httpVersion = lines[0]?.split(" ")[2] ?? "HTTP/1.1";
-  const headers: HarNameValue[] = [];
-  for (const line of lines.slice(1)) {
-    if (line === "") break;
-    const colon = line.indexOf(":");
-    if (colon > 0) headers.push({ name: line.slice(0, colon), value: line.slice(colon + 1).trim() });
-  }
-  return { httpVersion, headers };
 }
 
 function isRedacted(value: string): boolean {
@@ -244,20 +238,25 @@ function headerValue(head: ResponseHead | null, name: string): string | null {
   return head?.headers.find(([field]) => field.trim().toLowerCase() === name)?.[1] ?? null;
 }
 
-/** The finding that decided the verdict: the error that predicts the edge status, else the first error. */
-function decidingError(report: Report): Finding | null {
-  const errors = report.findings.filter((item) => item.severity === "error") as Finding[];
-  return errors.find((item) => item.edgeStatus === report.verdict.edgeStatus) ?? errors[0] ?? null;
+/** The error that failed this leg: the verdict's deciding finding when it is about this leg (or came before it), else the leg's first error. */
+function legError(report: Report, leg: LegName): Finding | null {
+  const deciding = report.verdict.decidingFinding;
+  const decided = deciding === null ? undefined : report.findings[deciding.index];
+  if (decided !== undefined && (decided.leg === leg || decided.leg === null)) return decided;
+  return report.findings.find((item) => item.severity === "error" && item.leg === leg) ?? null;
 }
 
+/** "HTTP/1.1" as HAR writes versions; an origin's own spelling ("http/1.1") is normalised, not prefixed again. */
 function httpVersionOf(head: ResponseHead): string {
   const version = head.httpVersion ?? "";
-  return version === "" || version.startsWith("HTTP/") ? version : `HTTP/${version}`;
+  if (version === "") return "";
+  return /^http\//i.test(version) ? `HTTP/${version.slice(5)}` : `HTTP/${version}`;
 }
 
 function buildResponse(
   http: HttpFacts | null,
   body: Buffer | null,
+  error: { readonly code: string; readonly title: string } | null,
   valid: boolean,
   maxBodyBytes: number,
 ): HarEntry["response"] {
@@ -279,88 +278,76 @@ function buildResponse(
   } else if (shown.length < bodyBytes.length) {
     content.comment = `first ${shown.length} of ${bodyBytes.length} bytes`;
   }
-  if (!valid || head === null || http === null) {
-    return {
-      status: 0,
-      statusText: "",
-      httpVersion: head === null ? "" : httpVersionOf(head),
-      cookies,
-      headers,
-      content,
-      redirectURL: "",
-      headersSize: -1,
-      bodySize: 0,
-    };
-  }
-  const headBytes = head.headBytes + http.response.interim.reduce((sum, interim) => sum + interim.headBytes, 0);
-  return {
-    status: head.statusCode ?? 0,
-    statusText: head.reason ?? "",
-    httpVersion: httpVersionOf(head),
+  // Measured whether or not the head was valid: a 20 KB header block is the evidence itself.
+  const headBytes =
+    http === null
+      ? -1
+      : (head?.headBytes ?? (http.response.rawHead === "" ? -1 : http.response.rawHead.length)) +
+        http.response.interim.reduce((sum, interim) => sum + interim.headBytes, 0);
+  // Bytes of the body on the wire (chunked framing included), as HAR's bodySize means.
+  const bodySize = http === null ? -1 : Math.max(0, http.response.bytesReceived - Math.max(headBytes, 0));
+  const response: HarEntry["response"] = {
+    status: valid && head !== null ? (head.statusCode ?? 0) : 0,
+    statusText: valid && head !== null ? (head.reason ?? "") : "",
+    httpVersion: head === null ? "" : httpVersionOf(head),
     cookies,
     headers,
     content,
-    redirectURL: headerValue(head, "location") ?? "",
-    headersSize: head.headBytes,
-    // Bytes of the body on the wire (chunked framing included), as HAR's bodySize means.
-    bodySize: Math.max(0, http.response.bytesReceived - headBytes),
+    redirectURL: valid ? (headerValue(head, "location") ?? "") : "",
+    headersSize: headBytes,
+    bodySize,
   };
+  if (error !== null) response._error = `${error.code}: ${error.title}`;
+  return response;
 }
 
-/** One HAR entry for the origin leg of a diagnosis. */
-export function buildHarEntry(diagnosis: DiagnosisEvidence, options: HarOptions = {}): HarEntry {
-  const { report } = diagnosis;
+/** One HAR entry for a leg of a diagnosis (its body as read, already redacted). */
+export function buildHarEntry(
+  report: Report,
+  legName: LegName,
+  body: Buffer | null,
+  options: HarOptions = {},
+): HarEntry {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+  const leg = report.legs[legName];
   const { target } = report;
-  const http = phaseOf(report, "http")?.facts ?? null;
-  const tcp = phaseOf(report, "tcp")?.facts ?? null;
-  const dns = phaseOf(report, "dns")?.facts ?? null;
+  const http = phaseOf(leg, "http")?.facts ?? null;
+  const tcp = phaseOf(leg, "tcp")?.facts ?? null;
   const sent = http !== null && http.request.raw !== "";
-  const requestHead = sent ? parseRequestHead(http.request.raw) : { httpVersion: "HTTP/1.1", headers: [] };
 
-  const failure = decidingError(report);
+  const failure = legError(report, legName);
   const head = http?.response.head ?? null;
   const valid = head !== null && (failure === null || !HEAD_REJECTED.has(failure.code));
-  const timings = buildTimings(report);
-  const hostForUrl = isIP(target.hostname) === 6 ? `[${target.hostname}]` : target.hostname;
-  const address = tcp?.address ?? dns?.address ?? null;
+  const timings = buildTimings(legName === "origin" ? report.resolution : null, leg);
+  const address = tcp?.address ?? leg?.address ?? null;
+  const error = failure ?? (valid ? null : noResponse(report));
+  const requestHeaders = report.request.headers.map(([name, value]) => ({ name, value }));
 
   const entry: HarEntry = {
-    startedDateTime: report.phases.find((phase) => phase.startedAt !== null)?.startedAt ?? report.startedAt,
+    startedDateTime: leg?.phases.find((phase) => phase.startedAt !== null)?.startedAt ?? report.startedAt,
     time: totalTime(timings),
     request: {
-      method: target.method,
-      url: uriSafe(`${target.scheme}://${hostForUrl}:${target.port}${target.path}`),
-      httpVersion: requestHead.httpVersion,
-      cookies: requestCookies(requestHead.headers),
-      headers: requestHead.headers,
-      queryString: queryString(target.path),
+      method: report.request.method,
+      url: uriSafe(`${target.scheme}://${bracketIpv6(target.hostname)}:${target.port}${report.request.path}`),
+      httpVersion: report.request.httpVersion,
+      cookies: requestCookies(requestHeaders),
+      headers: requestHeaders,
+      queryString: queryString(report.request.path),
       headersSize: sent ? http.request.bytes : -1,
       bodySize: 0,
     },
-    response: buildResponse(http, diagnosis.responseBody, valid, maxBodyBytes),
+    response: buildResponse(http, body, error, valid, maxBodyBytes),
     cache: {},
     timings,
   };
-  if (address !== null && isIP(address) !== 0) entry.serverIPAddress = address;
+  if (address !== null && ipFamily(address) !== null) entry.serverIPAddress = address;
   if (tcp?.localPort !== null && tcp?.localPort !== undefined) entry.connection = String(tcp.localPort);
-  entry.comment = `origin leg: ${target.scheme} to ${address ?? "(no address)"} port ${target.port}, Host and SNI ${target.hostname}`;
-  // No deciding finding but no response either: the run was interrupted or hit --max-time.
-  const error =
-    failure !== null
-      ? { code: failure.code, message: failure.detail || failure.title }
-      : valid
-        ? null
-        : {
-            code: report.complete ? "no_response" : "interrupted",
-            message: report.interruption ?? "no response was received",
-          };
+  entry.comment = `${legName} leg: ${target.scheme} to ${address ?? "(no address)"} port ${target.port}, Host and SNI ${target.hostname}`;
   if (error !== null) {
-    entry._error = error;
+    entry._errorCode = error.code;
     // Without a head (nothing parsed, or HTTP/0.9-style bytes), what arrived was read as body.
     const rawHead = Buffer.from(http?.response.rawHead ?? "", "latin1");
-    const raw =
-      head === null && diagnosis.responseBody !== null ? Buffer.concat([rawHead, diagnosis.responseBody]) : rawHead;
+    const raw = head === null && body !== null ? Buffer.concat([rawHead, body]) : rawHead;
     entry._rawResponse = {
       size: http?.response.bytesReceived ?? 0,
       truncated: http?.response.rawHeadTruncated ?? false,
@@ -370,6 +357,13 @@ export function buildHarEntry(diagnosis: DiagnosisEvidence, options: HarOptions 
   return entry;
 }
 
+/** No deciding finding but no response either: the run was interrupted or hit its deadline. */
+function noResponse(report: Report): { code: string; title: string } {
+  return report.complete
+    ? { code: "no_response", title: "no response was received" }
+    : { code: "interrupted", title: report.verdict.summary };
+}
+
 /** A HAR document around entries built by buildHarEntry. */
 export function buildHarLog(entries: readonly HarEntry[], toolVersion: string): Har {
   return {
@@ -377,7 +371,15 @@ export function buildHarLog(entries: readonly HarEntry[], toolVersion: string): 
   };
 }
 
-/** The HAR document of a diagnosis: today one entry, the origin leg. */
-export function buildHar(diagnosis: DiagnosisEvidence, options: HarOptions = {}): Har {
-  return buildHarLog([buildHarEntry(diagnosis, options)], diagnosis.report.tool.version);
+/** The HAR document of a diagnosis: an entry per leg. */
+export function buildHar(
+  diagnosis: { readonly report: Report; readonly bodies: Bodies },
+  options: HarOptions = {},
+): Har {
+  const { report, bodies } = diagnosis;
+  const legs = Object.keys(report.legs) as LegName[];
+  return buildHarLog(
+    legs.map((leg) => buildHarEntry(report, leg, bodies[leg] ?? null, options)),
+    report.tool.version,
+  );
 }

@@ -6,10 +6,11 @@
  * §4.5: a fence closes only on a run at least as long), so an origin cannot break out of the
  * block, inject links, or drive a terminal that shows the raw file.
  */
-import type { EvidenceValue } from "../findings/catalogue.js";
-import type { HttpFacts, PhaseResult, Report } from "../report/schema.js";
+import { describeInterruption } from "../cli/deadline-flags.js";
+import type { Finding } from "../findings/catalogue.js";
+import type { EvidenceValue } from "../findings/evidence.js";
+import type { HttpFacts, LegPhaseResult, Report } from "../report/schema.js";
 import { escapeForTerminal, escapeWireText } from "../text/escape.js";
-import type { DiagnosisEvidence } from "./redact.js";
 
 export interface MarkdownEnvironment {
   readonly version: string;
@@ -18,6 +19,8 @@ export interface MarkdownEnvironment {
   readonly nowUtc: string;
   /** The local address the origin saw the connection from, when known. */
   readonly sourceAddress: string | null;
+  /** The exit code the run ended with (the CLI computes it). */
+  readonly exitCode: number;
 }
 
 const SEVERITY_MARK = { error: "❌ error", warning: "⚠️ warning", info: "ℹ️ info" } as const;
@@ -71,19 +74,24 @@ function evidenceValue(value: EvidenceValue): string {
   return String(value);
 }
 
+function originPhase<N extends LegPhaseResult["name"]>(
+  report: Report,
+  name: N,
+): Extract<LegPhaseResult, { name: N }> | null {
+  return (
+    (report.legs.origin?.phases.find((phase) => phase.name === name) as
+      | Extract<LegPhaseResult, { name: N }>
+      | undefined) ?? null
+  );
+}
+
 function httpFacts(report: Report): HttpFacts | null {
-  return (report.phases.find((phase) => phase.name === "http")?.facts as HttpFacts | null | undefined) ?? null;
+  return originPhase(report, "http")?.facts ?? null;
 }
 
-function addressOf(report: Report): string | null {
-  for (const phase of report.phases) if (phase.name === "tcp" && phase.facts !== null) return phase.facts.address;
-  for (const phase of report.phases) if (phase.name === "dns" && phase.facts !== null) return phase.facts.address;
-  return null;
-}
-
-function verdictSection(report: Report): string[] {
+function verdictSection(report: Report, exitCode: number): string[] {
   const { target, verdict } = report;
-  const address = addressOf(report);
+  const address = target.address ?? report.resolution.facts?.address ?? null;
   const edge =
     verdict.edgeStatus === null
       ? "none: the CDN would pass the origin's response on"
@@ -96,9 +104,11 @@ function verdictSection(report: Report): string[] {
     `- Predicted edge status: ${edge}`,
     `- Request: ${code(`${target.method} ${target.scheme}://${target.hostname}:${target.port}${target.path}`)}`,
     `- Origin diagnosed: ${address === null ? "no address found" : code(address)}${target.origin !== null && target.origin !== address ? ` (${code(`--origin ${target.origin}`)})` : ""}`,
-    `- Run: ${markdownInline(report.startedAt)}, ${Math.round(report.durationMs)} ms, exit code ${report.exitCode}`,
+    `- Run: ${markdownInline(report.startedAt)}, ${Math.round(report.durationMs)} ms, exit code ${exitCode}`,
   ];
-  if (!report.complete) lines.push(`- **Incomplete run:** ${markdownInline(report.interruption ?? "interrupted")}`);
+  if (report.interruption !== null) {
+    lines.push(`- **Incomplete run:** ${markdownInline(describeInterruption(report.interruption))}`);
+  }
   if (report.redacted.length > 0) {
     lines.push(`- Redacted: the values of ${report.redacted.map(code).join(", ")} are replaced by \`[REDACTED]\``);
   }
@@ -113,7 +123,7 @@ function findingsSection(report: Report): string[] {
   for (const item of bySeverity) {
     lines.push(`### ${SEVERITY_MARK[item.severity]} ${code(item.code)}: ${markdownInline(item.title)}`, "");
     lines.push(
-      `Phase ${item.phase}${item.edgeStatus === null ? "" : `, edge status ${item.edgeStatus}`}: ${markdownInline(item.detail)}`,
+      `${where(item)}${item.edgeStatus === null ? "" : `, edge status ${item.edgeStatus}`}: ${markdownInline(item.detail)}`,
     );
     const evidence = Object.entries(item.evidence);
     if (evidence.length > 0) {
@@ -125,6 +135,10 @@ function findingsSection(report: Report): string[] {
     lines.push("");
   }
   return lines;
+}
+
+function where(item: Finding): string {
+  return item.leg === null ? `Phase ${item.phase}` : `Leg ${item.leg}, phase ${item.phase}`;
 }
 
 function causesSection(report: Report): string[] {
@@ -154,7 +168,7 @@ function notCheckedSection(report: Report): string[] {
 
 function exchangeSection(report: Report): string[] {
   const http = httpFacts(report);
-  const httpPhase = report.phases.find((phase) => phase.name === "http");
+  const httpPhase = originPhase(report, "http");
   const lines = ["## The exact request sent", ""];
   if (http === null || http.request.raw === "") {
     const why = httpPhase?.skipReason ?? httpPhase?.summary ?? "the http phase did not run";
@@ -183,7 +197,7 @@ function formatMs(value: number | null): string {
 
 function timingSection(report: Report): string[] {
   const lines = ["## Timings", "", "| phase | status | duration | summary |", "|---|---|---|---|"];
-  for (const phase of report.phases as PhaseResult[]) {
+  for (const phase of [report.resolution, ...(report.legs.origin?.phases ?? [])]) {
     const summary = phase.status === "skipped" && phase.skipReason !== null ? phase.skipReason : phase.summary;
     lines.push(`| ${phase.name} | ${phase.status} | ${formatMs(phase.durationMs)} | ${markdownInline(summary)} |`);
   }
@@ -199,9 +213,7 @@ function timingSection(report: Report): string[] {
 }
 
 function environmentSection(report: Report, env: MarkdownEnvironment): string[] {
-  let source = env.sourceAddress;
-  for (const phase of report.phases)
-    if (source === null && phase.name === "tcp") source = phase.facts?.localAddress ?? null;
+  const source = env.sourceAddress ?? originPhase(report, "tcp")?.facts?.localAddress ?? null;
   return [
     "## Environment",
     "",
@@ -228,10 +240,9 @@ function reproduceSection(report: Report): string[] {
 }
 
 /** Renders the ticket report. The diagnosis should already be redacted (redactDiagnosis). */
-export function renderMarkdownReport(diagnosis: DiagnosisEvidence, env: MarkdownEnvironment): string {
-  const { report } = diagnosis;
+export function renderMarkdownReport(report: Report, env: MarkdownEnvironment): string {
   const sections = [
-    verdictSection(report),
+    verdictSection(report, env.exitCode),
     findingsSection(report),
     causesSection(report),
     notCheckedSection(report),

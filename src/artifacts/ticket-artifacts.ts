@@ -3,11 +3,12 @@
  * runs, written whole after the diagnosis. An artefact whose path is `-` goes to stdout, and
  * the report the user would otherwise see there moves to stderr.
  */
-import { arch, release, type } from "node:os";
+
+import type { Diagnosis } from "../diagnose.js";
 import { UsageError } from "../errors.js";
 import { stringifyJsonForTerminal } from "../text/escape.js";
 import { type ArtifactPath, preflightArtifactPaths, STDOUT_PATH } from "./artifact-paths.js";
-import type { DiagnosisEvidence } from "./redact.js";
+import type { MarkdownEnvironment } from "./markdown-report.js";
 import { writeFileAtomically } from "./write-atomically.js";
 
 export interface TicketArtifacts {
@@ -33,8 +34,9 @@ export function checkTicketArtifacts(artifacts: TicketArtifacts, json: boolean):
 
 /** Writes the artefacts; returns the text of the one that goes to stdout, if any. */
 export async function writeTicketArtifacts(
-  diagnosis: DiagnosisEvidence,
+  diagnosis: Diagnosis,
   artifacts: TicketArtifacts,
+  environment: Omit<MarkdownEnvironment, "sourceAddress">,
 ): Promise<string | null> {
   let forStdout: string | null = null;
   const emit = async (path: string, text: string) => {
@@ -51,14 +53,7 @@ export async function writeTicketArtifacts(
   }
   if (artifacts.reportPath !== null) {
     const { renderMarkdownReport } = await import("./markdown-report.js");
-    const tcp = diagnosis.report.phases.find((p) => p.name === "tcp");
-    const markdown = renderMarkdownReport(diagnosis, {
-      version: diagnosis.report.tool.version,
-      node: process.version,
-      os: `${type()} ${release()} ${arch()}`,
-      nowUtc: new Date().toISOString(),
-      sourceAddress: tcp?.name === "tcp" ? (tcp.facts?.localAddress ?? null) : null,
-    });
+    const markdown = renderMarkdownReport(diagnosis.report, { ...environment, sourceAddress: null });
     await emit(artifacts.reportPath, markdown);
   }
   return forStdout;

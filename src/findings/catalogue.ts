@@ -2,91 +2,308 @@
  * The finding catalogue: the public contract that CI scripts match on.
  * A code, once released, is never renamed (DESIGN.md, "Findings — the public contract").
  * `edgeStatus` is what the CDN would most likely answer when the finding is an error;
- * warnings and info never predict an edge status.
+ * warnings and info never predict an edge status. Each code declares its evidence keys
+ * (findings/evidence.ts): the checks must fill exactly those in, and the JSON Schema types them.
  */
+import type { LegName } from "../legs/leg-name.js";
+import type { Evidence, EvidenceOf, EvidenceShape } from "./evidence.js";
+
+/** Where a fact was observed: the resolution step, a phase of a leg, or a comparison of legs. */
 export type PhaseName = "dns" | "tcp" | "tls" | "http";
 export type Severity = "error" | "warning" | "info";
 export type EdgeStatus = 520 | 521 | 522 | 523 | 524 | 525 | 526 | 530;
 
 interface CatalogueEntry {
-  readonly phase: PhaseName;
   readonly title: string;
   readonly edgeStatus: EdgeStatus | null;
+  readonly evidence: EvidenceShape;
 }
 
+const DNS_FAILURE = { name: "string", outcome: "string", errorCode: "string", systemLookupTried: "boolean" } as const;
+const CONNECT_FAILURE = {
+  address: "string",
+  port: "number",
+  errorCode: "string?",
+  elapsedMs: "number",
+  timeoutMs: "number",
+  /** Which deadline fired: "phase" (per-phase) or "run" (whole run); null when none did. */
+  deadline: "string?",
+} as const;
+const CERTIFICATE_DATES = { certificates: "string[]", now: "string" } as const;
+const HEAD_CUT = {
+  bytesReceived: "number",
+  elapsedMs: "number",
+  received: "wire",
+  headBytes: "number",
+  fieldCount: "number",
+} as const;
+
 export const FINDING_CATALOGUE = {
-  "dns.unresolvable": { phase: "dns", title: "The hostname does not resolve", edgeStatus: null },
-  "dns.not_proxied": { phase: "dns", title: "The hostname does not point at the CDN", edgeStatus: null },
-  "dns.proxied": { phase: "dns", title: "The hostname points at the CDN", edgeStatus: null },
-  "origin.unresolvable": { phase: "dns", title: "The origin name does not resolve", edgeStatus: 530 },
-  "origin.is_cdn_address": { phase: "dns", title: "The origin address belongs to the CDN itself", edgeStatus: 520 },
+  "dns.unresolvable": { title: "The hostname does not resolve", edgeStatus: null, evidence: DNS_FAILURE },
+  "dns.not_proxied": {
+    title: "The hostname does not point at the CDN",
+    edgeStatus: null,
+    evidence: {
+      addresses: "string[]",
+      cnames: "string[]",
+      cdnAddresses: "string[]",
+      source: "string",
+      rangesPublished: "string",
+    },
+  },
+  "dns.proxied": {
+    title: "The hostname points at the CDN",
+    edgeStatus: null,
+    evidence: {
+      addresses: "string[]",
+      cnames: "string[]",
+      cdnRanges: "string[]",
+      source: "string",
+      rangesPublished: "string",
+    },
+  },
+  "origin.unresolvable": { title: "The origin name does not resolve", edgeStatus: 530, evidence: DNS_FAILURE },
+  "origin.is_cdn_address": {
+    title: "The origin address belongs to the CDN itself",
+    edgeStatus: 520,
+    evidence: { name: "string", cdnAddresses: "string[]", cdnRanges: "string[]", rangesPublished: "string" },
+  },
   "origin.from_hostname": {
-    phase: "dns",
     title: "No --origin given: diagnosing the hostname's own address",
     edgeStatus: null,
+    evidence: { address: "string", addresses: "string[]", source: "string" },
   },
-  "tcp.refused": { phase: "tcp", title: "The origin refused the connection", edgeStatus: 521 },
-  "tcp.timeout": { phase: "tcp", title: "The connection to the origin timed out", edgeStatus: 522 },
-  "tcp.unreachable": { phase: "tcp", title: "The origin is unreachable", edgeStatus: 523 },
-  "tls.handshake_failed": { phase: "tls", title: "The TLS handshake failed", edgeStatus: 525 },
-  "tls.not_tls": { phase: "tls", title: "The port answered in plain text, not TLS", edgeStatus: 525 },
-  "tls.legacy_protocol": { phase: "tls", title: "The origin negotiated an outdated TLS version", edgeStatus: null },
+  "tcp.refused": { title: "The origin refused the connection", edgeStatus: 521, evidence: CONNECT_FAILURE },
+  "tcp.timeout": { title: "The connection to the origin timed out", edgeStatus: 522, evidence: CONNECT_FAILURE },
+  "tcp.unreachable": { title: "The origin is unreachable", edgeStatus: 523, evidence: CONNECT_FAILURE },
+  "tls.handshake_failed": {
+    title: "The TLS handshake failed",
+    edgeStatus: 525,
+    evidence: {
+      servername: "string?",
+      errorCode: "string?",
+      reason: "string?",
+      alert: "string?",
+      timedOut: "boolean",
+      elapsedMs: "number",
+      timeoutMs: "number?",
+      deadline: "string?",
+      bytesWritten: "number",
+      bytesRead: "number",
+    },
+  },
+  "tls.not_tls": {
+    title: "The port answered in plain text, not TLS",
+    edgeStatus: 525,
+    evidence: {
+      servername: "string?",
+      errorCode: "string?",
+      reason: "string?",
+      elapsedMs: "number",
+      bytesWritten: "number",
+      bytesRead: "number",
+    },
+  },
+  "tls.legacy_protocol": {
+    title: "The origin negotiated an outdated TLS version",
+    edgeStatus: null,
+    evidence: { protocol: "string", cipher: "string" },
+  },
   "tls.client_certificate_required": {
-    phase: "tls",
     title: "The origin demands a client certificate",
     edgeStatus: 520,
+    evidence: { errorCode: "string?", during: "string" },
   },
-  "tls.cert_expired": { phase: "tls", title: "The origin certificate has expired", edgeStatus: 526 },
-  "tls.cert_not_yet_valid": { phase: "tls", title: "The origin certificate is not valid yet", edgeStatus: 526 },
+  "tls.cert_expired": {
+    title: "The origin certificate has expired",
+    edgeStatus: 526,
+    evidence: { ...CERTIFICATE_DATES, validTo: "string[]" },
+  },
+  "tls.cert_not_yet_valid": {
+    title: "The origin certificate is not valid yet",
+    edgeStatus: 526,
+    evidence: { ...CERTIFICATE_DATES, validFrom: "string[]" },
+  },
   "tls.cert_hostname_mismatch": {
-    phase: "tls",
     title: "The origin certificate does not name the hostname",
     edgeStatus: 526,
+    evidence: { hostname: "string", commonName: "string?", subjectAltNames: "string[]" },
   },
-  "tls.cert_untrusted": { phase: "tls", title: "The origin certificate is not from a trusted CA", edgeStatus: 526 },
+  "tls.cert_untrusted": {
+    title: "The origin certificate is not from a trusted CA",
+    edgeStatus: 526,
+    evidence: {
+      /** self_signed, untrusted_root, unknown_issuer, origin_ca, verify_error, no_certificate, unparsable */
+      reason: "string",
+      subject: "string?",
+      issuer: "string?",
+      verifyError: "string?",
+      error: "string?",
+    },
+  },
   "http.empty_reply": {
-    phase: "http",
     title: "The origin closed the connection without sending a response",
     edgeStatus: 520,
+    evidence: { bytesReceived: "number", elapsedMs: "number" },
   },
   "http.connection_reset": {
-    phase: "http",
     title: "The origin reset the connection before a complete response",
     edgeStatus: 520,
+    evidence: {
+      errorCode: "string?",
+      /** "connect" (reset as the TCP handshake completed), "write" or "read". */
+      during: "string",
+      elapsedMs: "number",
+      bytesReceived: "number",
+      headComplete: "boolean",
+      receivedBodyBytes: "number",
+      expectedBodyBytes: "number?",
+    },
   },
-  "http.headers_too_large": { phase: "http", title: "The response header block is too large", edgeStatus: 520 },
-  "http.too_many_headers": { phase: "http", title: "The response has too many header fields", edgeStatus: 520 },
-  "http.missing_headers": { phase: "http", title: "The response has no header fields", edgeStatus: 520 },
+  "http.headers_too_large": {
+    title: "The response header block is too large",
+    edgeStatus: 520,
+    evidence: {
+      headerBytes: "number",
+      headerBytesIsLowerBound: "boolean",
+      measured: "string",
+      maxHeaderSize: "number",
+      limitsCrossed: "string[]",
+      largestField: "wire?",
+      largestFieldBytes: "number?",
+      fieldCount: "number",
+      interimResponses: "number",
+    },
+  },
+  "http.too_many_headers": {
+    title: "The response has too many header fields",
+    edgeStatus: 520,
+    evidence: { fieldCount: "number", limit: "number", source: "string" },
+  },
+  "http.missing_headers": {
+    title: "The response has no header fields",
+    edgeStatus: 520,
+    evidence: {
+      /** "no_status_line", "status_line_only" (then the close), or "no_fields" (an empty header block). */
+      problem: "string",
+      bytesReceived: "number",
+      received: "wire",
+      headBytes: "number?",
+    },
+  },
   "http.incomplete_head": {
-    phase: "http",
     title: "The origin closed the connection in the middle of the response header",
     edgeStatus: 520,
+    evidence: HEAD_CUT,
   },
-  "http.invalid_status_line": { phase: "http", title: "The status line does not parse", edgeStatus: 520 },
-  "http.invalid_header": { phase: "http", title: "A header field line is malformed", edgeStatus: 520 },
-  "http.conflicting_framing": { phase: "http", title: "The response framing is ambiguous", edgeStatus: 520 },
-  "http.truncated_body": { phase: "http", title: "The body ended before its declared length", edgeStatus: 520 },
+  "http.invalid_status_line": {
+    title: "The status line does not parse",
+    edgeStatus: 520,
+    evidence: { statusLine: "wire", problem: "string", lineNumber: "number", offset: "number" },
+  },
+  "http.invalid_header": {
+    title: "A header field line is malformed",
+    edgeStatus: 520,
+    evidence: {
+      problem: "string",
+      line: "wire?",
+      lineBytes: "number?",
+      lineNumber: "number?",
+      offset: "number?",
+      column: "number?",
+      byte: "wire?",
+      /** Lines with this problem (for errors: with any error); the first is the one shown. */
+      lines: "number",
+      lineNumbers: "number[]",
+      contentLength: "wire[]",
+      invalidValues: "wire[]",
+    },
+  },
+  "http.conflicting_framing": {
+    title: "The response framing is ambiguous",
+    edgeStatus: 520,
+    evidence: {
+      /** "transfer_encoding_and_content_length", "different_content_lengths", "repeated_content_length" */
+      problem: "string",
+      contentLength: "wire[]",
+      fields: "number",
+      transferEncoding: "wire[]",
+      distinctValues: "string[]",
+    },
+  },
+  "http.truncated_body": {
+    title: "The body ended before its declared length",
+    edgeStatus: 520,
+    evidence: {
+      framing: "string?",
+      bytesReceived: "number",
+      elapsedMs: "number?",
+      receivedBodyBytes: "number",
+      expectedBodyBytes: "number?",
+      expected: "string",
+      /** For malformed chunked framing: what is wrong, the bytes, and where in the body. */
+      problem: "string?",
+      bytes: "wire?",
+      bodyOffset: "number?",
+    },
+  },
   "http.response_timeout": {
-    phase: "http",
     title: "No complete response header within the read timeout",
     edgeStatus: 524,
+    evidence: {
+      bytesReceived: "number",
+      elapsedMs: "number",
+      timeoutMs: "number",
+      deadline: "string?",
+      received: "wire",
+    },
   },
-  "http.body_timeout": { phase: "http", title: "The body did not finish within the read timeout", edgeStatus: null },
-  "http.body_read_capped": { phase: "http", title: "The body is larger than diag520 reads", edgeStatus: null },
-  "http.origin_error": { phase: "http", title: "The origin itself answered with a 5xx status", edgeStatus: null },
+  "http.body_timeout": {
+    title: "The body did not finish within the read timeout",
+    edgeStatus: null,
+    evidence: {
+      bytesReceived: "number",
+      elapsedMs: "number",
+      timeoutMs: "number",
+      deadline: "string?",
+      framing: "string?",
+      receivedBodyBytes: "number",
+      expectedBodyBytes: "number?",
+    },
+  },
+  "http.body_read_capped": {
+    title: "The body is larger than diag520 reads",
+    edgeStatus: null,
+    evidence: {
+      maxBodyBytes: "number",
+      receivedBodyBytes: "number",
+      framing: "string?",
+      contentLength: "number?",
+    },
+  },
+  "http.origin_error": {
+    title: "The origin itself answered with a 5xx status",
+    edgeStatus: null,
+    evidence: { statusCode: "number", statusLine: "wire" },
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type FindingCode = keyof typeof FINDING_CATALOGUE;
 
 export const FINDING_CODES = Object.keys(FINDING_CATALOGUE) as FindingCode[];
 
-/** Evidence values are plain JSON so that the report is one self-contained document. */
-export type EvidenceValue = string | number | boolean | null | string[] | number[];
-export type Evidence = Readonly<Record<string, EvidenceValue>>;
+export type EvidenceFor<C extends FindingCode> = EvidenceOf<(typeof FINDING_CATALOGUE)[C]["evidence"]>;
+
+/** Where a finding's fact was observed: a leg and one of its phases, or (leg null) the resolution step. */
+export interface Origin {
+  readonly leg: LegName | null;
+  readonly phase: PhaseName;
+}
 
 export interface Finding {
   readonly code: FindingCode;
   readonly severity: Severity;
+  readonly leg: LegName | null;
   readonly phase: PhaseName;
   readonly title: string;
   readonly detail: string;
@@ -94,16 +311,23 @@ export interface Finding {
   readonly edgeStatus: EdgeStatus | null;
 }
 
-/** Builds a finding from its catalogue row, so phase, title and edge status never drift. */
-export function finding(code: FindingCode, severity: Severity, detail: string, evidence: Evidence = {}): Finding {
+/** Builds a finding from its catalogue row, so that title and edge status never drift. */
+export function finding<C extends FindingCode>(
+  code: C,
+  severity: Severity,
+  where: Origin,
+  detail: string,
+  evidence: EvidenceFor<C>,
+): Finding {
   const entry: CatalogueEntry = FINDING_CATALOGUE[code];
   return {
     code,
     severity,
-    phase: entry.phase,
+    leg: where.leg,
+    phase: where.phase,
     title: entry.title,
     detail,
-    evidence,
+    evidence: evidence as Evidence,
     edgeStatus: severity === "error" ? entry.edgeStatus : null,
   };
 }

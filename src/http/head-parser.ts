@@ -3,10 +3,10 @@
  * what Cloudflare's proxy accepts: Pingora reads origin responses with httparse configured with
  * `allow_spaces_after_header_name_in_responses` and `allow_obsolete_multiline_headers_in_responses`
  * (cloudflare/pingora pingora-core/src/protocols/http/v1/client.rs, `parse_resp_buffer`).
- * It never throws: every violation becomes a finding, and the head is still described.
+ * It never throws: every rule broken is returned as a typed violation (checks/head-violations.ts
+ * writes the words), and the head is still described.
  * Input and output text is latin1 (one character per byte), so evidence keeps the exact bytes.
  */
-import { type Finding, finding } from "../findings/catalogue.js";
 
 /** Pingora's MAX_HEADERS (pingora-core/src/protocols/http/v1/common.rs). */
 export const MAX_HEADER_FIELDS = 256;
@@ -47,8 +47,78 @@ export interface ParsedHead {
   readonly contentLength: number | null;
   /** false when Content-Length is present, not overridden by Transfer-Encoding, and the edge rejects it. */
   readonly contentLengthUsable: boolean;
-  readonly findings: Finding[];
+  readonly violations: HeadViolation[];
 }
+
+/** A line of the head as evidence: an excerpt of it, where it is, and the offending byte's column. */
+export interface LineRef {
+  /** At most EVIDENCE_LINE_CHARS characters of the line, without its line ending. */
+  readonly excerpt: string;
+  readonly bytes: number;
+  /** 1 for the status line. */
+  readonly number: number;
+  /** Byte offset of the line in the head. */
+  readonly offset: number;
+  /** Index of the offending byte in the line, or null when the whole line is the problem. */
+  readonly column: number | null;
+  /** The offending byte (latin1), or null. */
+  readonly byte: string | null;
+}
+
+export type StatusLineProblem =
+  | "version_not_http_1x"
+  | "status_code_not_three_digits"
+  | "control_byte_in_reason"
+  | "status_code_below_100"
+  | "malformed";
+
+/** Field-line faults the edge's parser rejects (errors) or tolerates in responses (the last two). */
+export type FieldLineProblem =
+  | "no_colon"
+  | "empty_name"
+  | "invalid_name"
+  | "nul"
+  | "bare_cr"
+  | "control_byte"
+  | "leading_whitespace"
+  | "obs_fold"
+  | "whitespace_before_colon";
+
+export const TOLERATED_FIELD_PROBLEMS: ReadonlySet<FieldLineProblem> = new Set(["obs_fold", "whitespace_before_colon"]);
+
+export type HeadViolation =
+  /** The bytes do not start with "HTTP/" (an HTTP/0.9-style reply). */
+  | { readonly kind: "no_status_line"; readonly firstBytes: string; readonly bytes: number }
+  | {
+      readonly kind: "invalid_status_line";
+      readonly problem: StatusLineProblem;
+      readonly line: LineRef;
+    }
+  /** A final response whose status line is followed directly by the empty line. */
+  | { readonly kind: "no_fields"; readonly statusLine: string; readonly rawHead: string; readonly headBytes: number }
+  | { readonly kind: "too_many_fields"; readonly count: number; readonly limit: number }
+  /**
+   * Every field line with a problem of one class (errors: any error, counted together; each
+   * tolerated kind: apart), with the first such line.
+   */
+  | {
+      readonly kind: "field_line";
+      readonly problem: FieldLineProblem;
+      readonly tolerated: boolean;
+      readonly first: LineRef;
+      readonly lines: number;
+      readonly lineNumbers: readonly number[];
+    }
+  | {
+      readonly kind: "content_length";
+      readonly problem: "with_transfer_encoding" | "invalid" | "different_values" | "repeated";
+      /** The Content-Length field values (at most EVIDENCE_VALUES), and how many fields there were. */
+      readonly values: readonly string[];
+      readonly fields: number;
+      readonly transferEncoding: readonly string[];
+      readonly invalidValues: readonly string[];
+      readonly distinctValues: readonly string[];
+    };
 
 export interface ParseHeadOptions {
   /** false for a head cut short (read cap, close, timeout): the last line may be partial. */
@@ -68,17 +138,9 @@ export function startsLikeStatusLine(text: string): "yes" | "no" | "undecided" {
   return known === STATUS_PREFIX.length ? "yes" : "undecided";
 }
 
-/** The finding for a response without a status line (HTTP/0.9 style); shared with the end-of-exchange checks. */
-export function missingStatusLineFinding(firstBytes: string, bytesReceived: number): Finding {
-  return finding(
-    "http.missing_headers",
-    "error",
-    "The origin answered without a status line or header fields (an HTTP/0.9-style reply): the " +
-      "bytes do not start with 'HTTP/'. The CDN rejects this as an unknown response and answers 520; " +
-      "HAProxy and Envoy answer 502, while nginx accepts it as HTTP/0.9 with status 200. Check what " +
-      "is listening on the origin port: often a non-HTTP service or a misconfigured proxy.",
-    { firstBytes: firstBytes.slice(0, 256), bytesReceived },
-  );
+/** The violation of a response without a status line (HTTP/0.9 style); shared with the reader. */
+export function noStatusLine(firstBytes: string, bytes: number): HeadViolation {
+  return { kind: "no_status_line", firstBytes: firstBytes.slice(0, 256), bytes };
 }
 
 /** The status code `parseResponseHead` would read from this head, without parsing its fields. */
@@ -96,7 +158,7 @@ export function parseResponseHead(head: Buffer, options: ParseHeadOptions): Pars
   const start = skipEmptyLines(text);
   const lines = splitLines(text, start, options.complete);
   const first = lines.next().value;
-  const findings: Finding[] = [];
+  const violations: HeadViolation[] = [];
   const base = {
     httpVersion: null,
     statusCode: null,
@@ -109,25 +171,37 @@ export function parseResponseHead(head: Buffer, options: ParseHeadOptions): Pars
     transferEncoding: { present: false, chunked: false },
     contentLength: null,
     contentLengthUsable: true,
-    findings,
+    violations,
   };
   if (first === undefined || startsLikeStatusLine(text) === "no") {
-    if (startsLikeStatusLine(text) === "no") findings.push(missingStatusLineFinding(text.slice(start), head.length));
+    if (startsLikeStatusLine(text) === "no") violations.push(noStatusLine(text.slice(start), head.length));
     return { ...base, statusLine: first?.content ?? "" };
   }
 
   const status = parseStatusLine(first);
-  if (status.problem !== null) findings.push(invalidStatusLineFinding(first, status.problem));
+  if (status.problem !== null) {
+    const column = status.problem === "control_byte_in_reason" ? reasonControlColumn(first.content) : null;
+    violations.push({ kind: "invalid_status_line", problem: status.problem, line: lineRef(first, column) });
+  }
   if (!first.terminated) return { ...base, statusLine: first.content, ...status.parts };
 
-  const fields = parseFieldLines(text, lines, findings);
+  const fields = parseFieldLines(text, lines, violations);
   const statusCode = status.parts.statusCode;
   const isFinal = statusCode === null || statusCode >= 200;
-  if (isFinal && options.complete && fields.lineCount === 0) findings.push(noFieldsFinding(first, head));
-  if (fields.fieldCount > MAX_HEADER_FIELDS) findings.push(tooManyFieldsFinding(fields.fieldCount));
+  if (isFinal && options.complete && fields.lineCount === 0) {
+    violations.push({
+      kind: "no_fields",
+      statusLine: excerpt(first.content),
+      rawHead: excerpt(head.toString("latin1")),
+      headBytes: head.length,
+    });
+  }
+  if (fields.fieldCount > MAX_HEADER_FIELDS) {
+    violations.push({ kind: "too_many_fields", count: fields.fieldCount, limit: MAX_HEADER_FIELDS });
+  }
   const transferEncoding = readTransferEncoding(fields.headers);
   const contentLength = isFinal
-    ? judgeContentLength(fields.headers, transferEncoding, findings)
+    ? judgeContentLength(fields.headers, transferEncoding, violations)
     : { value: null, usable: true };
   return {
     ...base,
@@ -191,13 +265,13 @@ interface StatusParts {
 const STRICT_STATUS_LINE = /^(HTTP\/1\.[01]) ([0-9]{3})(?:$| ([\t\x20-\x7e\x80-\xff]*)$)/;
 const LOOSE_STATUS_LINE = /^(HTTP\/\S*)[ \t]+([0-9]{3})(?:[ \t]+(.*))?$/s;
 
-function parseStatusLine(line: Line): { parts: StatusParts; problem: string | null } {
+function parseStatusLine(line: Line): { parts: StatusParts; problem: StatusLineProblem | null } {
   const strict = STRICT_STATUS_LINE.exec(line.content);
   if (strict !== null) {
     const statusCode = Number(strict[2]);
     const parts = { httpVersion: strict[1] ?? null, statusCode, reason: strict[3] ?? "" };
     // Pingora builds an http::StatusCode, which accepts only 100–999.
-    return { parts, problem: statusCode < 100 ? "the status code is below 100" : null };
+    return { parts, problem: statusCode < 100 ? "status_code_below_100" : null };
   }
   const loose = LOOSE_STATUS_LINE.exec(line.content);
   const parts: StatusParts = {
@@ -206,49 +280,21 @@ function parseStatusLine(line: Line): { parts: StatusParts; problem: string | nu
     reason: loose?.[3] ?? null,
   };
   if (!line.terminated) return { parts, problem: null };
-  return { parts, problem: describeStatusLineProblem(line.content) };
+  return { parts, problem: statusLineProblem(line.content) };
 }
 
-function describeStatusLineProblem(content: string): string {
-  if (!/^HTTP\/1\.[01](?: |$)/.test(content)) return "the version is not HTTP/1.0 or HTTP/1.1";
+/** Where the control byte of a reason phrase is ("HTTP/1.1 200 " is 13 bytes). */
+function reasonControlColumn(content: string): number | null {
+  const bad = /[^\t\x20-\x7e\x80-\xff]/.exec(content.slice(12));
+  return bad === null ? null : 12 + bad.index;
+}
+
+function statusLineProblem(content: string): StatusLineProblem {
+  if (!/^HTTP\/1\.[01](?: |$)/.test(content)) return "version_not_http_1x";
   const afterVersion = content.slice("HTTP/1.x ".length);
-  if (!/^[0-9]{3}(?: |$)/.test(afterVersion)) return "the status code is not exactly three digits after one space";
-  const bad = /[^\t\x20-\x7e\x80-\xff]/.exec(afterVersion.slice(3));
-  if (bad !== null) return `the reason phrase contains the control byte 0x${hex(bad[0])}`;
-  return "the status line does not match HTTP-version SP 3DIGIT [SP reason-phrase]";
-}
-
-function invalidStatusLineFinding(line: Line, problem: string): Finding {
-  return finding(
-    "http.invalid_status_line",
-    "error",
-    `The status line does not parse: ${problem}. The CDN's parser (httparse, in Pingora) accepts only ` +
-      "'HTTP/1.0' or 'HTTP/1.1', one space, a three-digit code and an optional reason, so it answers 520; " +
-      "nginx, HAProxy and Envoy answer 502.",
-    { statusLine: excerpt(line.content), problem, lineNumber: line.number, offset: line.offset },
-  );
-}
-
-function noFieldsFinding(statusLine: Line, head: Buffer): Finding {
-  return finding(
-    "http.missing_headers",
-    "error",
-    "The status line is followed directly by the empty line: the response has no header fields at all " +
-      "(no Content-Type, no Content-Length, no Date). Cloudflare lists missing response headers among the " +
-      "causes of 520. The usual cause is a hand-written response in the application or a broken proxy in front of it.",
-    { statusLine: excerpt(statusLine.content), rawHead: excerpt(head.toString("latin1")), headBytes: head.length },
-  );
-}
-
-function tooManyFieldsFinding(count: number): Finding {
-  return finding(
-    "http.too_many_headers",
-    "error",
-    `The response has ${count} header fields; the CDN's proxy (Pingora) parses at most ${MAX_HEADER_FIELDS} ` +
-      "and rejects the response beyond that, so the CDN answers 520. Usually a loop that appends a header " +
-      "(Set-Cookie, Link) on every pass.",
-    { fieldCount: count, limit: MAX_HEADER_FIELDS, source: "Pingora MAX_HEADERS" },
-  );
+  if (!/^[0-9]{3}(?: |$)/.test(afterVersion)) return "status_code_not_three_digits";
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(afterVersion.slice(3))) return "control_byte_in_reason";
+  return "malformed";
 }
 
 // RFC 9110 §5.6.2 tchar; the same set as httparse's HEADER_NAME_MAP.
@@ -259,9 +305,7 @@ const NON_TOKEN = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 const INVALID_VALUE_BYTE = /[^\t\x20-\x7e\x80-\xff]/;
 
 interface LineProblem {
-  readonly severity: "error" | "warning";
-  readonly kind: string;
-  readonly explanation: string;
+  readonly problem: FieldLineProblem;
   readonly line: Line;
   /** Index of the offending byte in the line, or null when the whole line is the problem. */
   readonly column: number | null;
@@ -276,7 +320,7 @@ interface FieldLines {
   largestField: { name: string; bytes: number } | null;
 }
 
-function parseFieldLines(text: string, lines: Iterable<Line>, findings: Finding[]): FieldLines {
+function parseFieldLines(text: string, lines: Iterable<Line>, violations: HeadViolation[]): FieldLines {
   const headers: Array<[string, string]> = [];
   const problems = new ProblemTally();
   let fieldCount = 0;
@@ -345,7 +389,7 @@ function parseFieldLines(text: string, lines: Iterable<Line>, findings: Finding[
   }
   endFold();
   measure();
-  findings.push(...problems.findings());
+  violations.push(...problems.violations());
   return { headers, fieldCount, lineCount, largestField };
 }
 
@@ -369,58 +413,38 @@ function checkFieldLine(line: Line, problems: ProblemTally): LineProblem | null 
   const name = rawName.replace(/[ \t]+$/, "");
   const special = /[\0\r]/.exec(rawName);
   if (special !== null) return valueByteProblem(line, special.index, special[0]);
-  if (colon === -1) {
-    return error(line, "no_colon", "the field line has no colon between name and value", null);
-  }
-  if (name === "") return error(line, "empty_name", "the field name is empty", 0);
-  if (!TOKEN.test(name)) {
-    const bad = NON_TOKEN.exec(name);
-    const column = bad?.index ?? 0;
-    return error(
-      line,
-      "invalid_name",
-      `the field name contains ${describeByte(bad?.[0] ?? "")}, which is not a token character (RFC 9110 §5.6.2)`,
-      column,
-    );
-  }
+  if (colon === -1) return { problem: "no_colon", line, column: null };
+  if (name === "") return { problem: "empty_name", line, column: 0 };
+  if (!TOKEN.test(name)) return { problem: "invalid_name", line, column: NON_TOKEN.exec(name)?.index ?? 0 };
   const badValue = INVALID_VALUE_BYTE.exec(content.slice(colon + 1));
   if (badValue !== null) return valueByteProblem(line, colon + 1 + badValue.index, badValue[0]);
-  if (rawName !== name) {
-    problems.add({
-      severity: "warning",
-      kind: "whitespace_before_colon",
-      explanation: "A header field has whitespace between its name and the colon (forbidden by RFC 9112 §5.1)",
-      line,
-      column: name.length,
-    });
-  }
+  if (rawName !== name) problems.add({ problem: "whitespace_before_colon", line, column: name.length });
   return null;
 }
 
 function valueByteProblem(line: Line, column: number, char: string): LineProblem {
-  if (char === "\0") return error(line, "nul", "the line contains a NUL byte", column);
-  if (char === "\r") return error(line, "bare_cr", "the line contains a CR that is not followed by LF", column);
-  return error(line, "control_byte", `the line contains the control byte 0x${hex(char)}`, column);
+  const problem = char === "\0" ? "nul" : char === "\r" ? "bare_cr" : "control_byte";
+  return { problem, line, column };
 }
 
 function foldProblem(line: Line): LineProblem {
-  return {
-    severity: "warning",
-    kind: "obs_fold",
-    explanation:
-      "A header field is continued on a line that starts with whitespace (obs-fold, deprecated by RFC 9112 §5.2)",
-    line,
-    column: 0,
-  };
+  return { problem: "obs_fold", line, column: 0 };
 }
 
 function leadingWhitespaceProblem(line: Line): LineProblem {
   // httparse reads a whitespace-led line with no field before it as a bad field name.
-  return error(line, "leading_whitespace", "a line starts with whitespace but there is no field for it to continue", 0);
+  return { problem: "leading_whitespace", line, column: 0 };
 }
 
-function error(line: Line, kind: string, explanation: string, column: number | null): LineProblem {
-  return { severity: "error", kind, explanation, line, column };
+function lineRef(line: Line, column: number | null): LineRef {
+  return {
+    excerpt: excerpt(line.content),
+    bytes: line.content.length,
+    number: line.number,
+    offset: line.offset,
+    column,
+    byte: column === null ? null : (line.content[column] ?? null),
+  };
 }
 
 /** How many times a problem occurred, its first occurrence and the first line numbers. */
@@ -431,66 +455,37 @@ interface ProblemCount {
 }
 
 /**
- * One finding per error, and one per kind of tolerated deviation, each with its first line and
- * a count. Only counts are kept, so a head of a million broken lines costs no more than one.
+ * One violation for all errors, and one per kind of tolerated deviation, each with its first
+ * line and a count. Only counts are kept, so a head of a million broken lines costs no more than one.
  */
 class ProblemTally {
   private errors: ProblemCount | null = null;
-  private readonly warnings = new Map<string, ProblemCount>();
+  private readonly tolerated = new Map<FieldLineProblem, ProblemCount>();
 
   add(problem: LineProblem): void {
-    const known = problem.severity === "error" ? this.errors : this.warnings.get(problem.kind);
+    const isTolerated = TOLERATED_FIELD_PROBLEMS.has(problem.problem);
+    const known = isTolerated ? this.tolerated.get(problem.problem) : this.errors;
     if (known === null || known === undefined) {
       const fresh = { first: problem, count: 1, lineNumbers: [problem.line.number] };
-      if (problem.severity === "error") this.errors = fresh;
-      else this.warnings.set(problem.kind, fresh);
+      if (isTolerated) this.tolerated.set(problem.problem, fresh);
+      else this.errors = fresh;
       return;
     }
     known.count++;
     if (known.lineNumbers.length < 20) known.lineNumbers.push(problem.line.number);
   }
 
-  findings(): Finding[] {
-    const findings: Finding[] = [];
-    const errors = this.errors;
-    if (errors !== null) {
-      findings.push(
-        finding(
-          "http.invalid_header",
-          "error",
-          `A header field line does not parse: ${errors.first.explanation}. The CDN's parser (httparse, in ` +
-            "Pingora) rejects the whole response, so the CDN answers 520; nginx ('upstream sent invalid header'), " +
-            "HAProxy and Envoy answer 502.",
-          { ...lineEvidence(errors.first), linesWithErrors: errors.count, lineNumbers: errors.lineNumbers },
-        ),
-      );
-    }
-    for (const { first, count, lineNumbers } of this.warnings.values()) {
-      findings.push(
-        finding(
-          "http.invalid_header",
-          "warning",
-          `${first.explanation}. The CDN's parser tolerates this in responses (Pingora enables it in ` +
-            `httparse), but ${first.kind === "obs_fold" ? "nginx rejects the response with 502 ('upstream sent invalid header'; HAProxy unfolds it and passes it on)" : "nginx and HAProxy reject the response with 502"}.`,
-          { ...lineEvidence(first), lines: count, lineNumbers },
-        ),
-      );
-    }
-    return findings;
+  violations(): HeadViolation[] {
+    const counted = [...(this.errors === null ? [] : [this.errors]), ...this.tolerated.values()];
+    return counted.map(({ first, count, lineNumbers }) => ({
+      kind: "field_line",
+      problem: first.problem,
+      tolerated: TOLERATED_FIELD_PROBLEMS.has(first.problem),
+      first: lineRef(first.line, first.column),
+      lines: count,
+      lineNumbers,
+    }));
   }
-}
-
-function lineEvidence(problem: LineProblem): Record<string, string | number | boolean | null> {
-  const column = problem.column;
-  return {
-    problem: problem.kind,
-    line: excerpt(problem.line.content),
-    lineBytes: problem.line.content.length,
-    lineNumber: problem.line.number,
-    offset: problem.line.offset,
-    column,
-    byte: column === null ? null : (problem.line.content[column] ?? null),
-  };
 }
 
 function readTransferEncoding(headers: ReadonlyArray<readonly [string, string]>): {
@@ -515,83 +510,43 @@ const MAX_U64 = 2n ** 64n - 1n;
 function judgeContentLength(
   headers: ReadonlyArray<readonly [string, string]>,
   transferEncoding: { present: boolean; chunked: boolean },
-  findings: Finding[],
+  violations: HeadViolation[],
 ): { value: number | null; usable: boolean } {
   const fields = headers.filter(([name]) => name.toLowerCase() === "content-length").map(([, value]) => value);
   if (fields.length === 0) return { value: null, usable: true };
   const tokens = fields.flatMap((value) => value.split(",").map((token) => token.trim()));
-  const evidence = { contentLength: fields.slice(0, EVIDENCE_VALUES), fields: fields.length };
+  const violation = {
+    kind: "content_length" as const,
+    values: fields.slice(0, EVIDENCE_VALUES),
+    fields: fields.length,
+    transferEncoding: [] as string[],
+    invalidValues: [] as string[],
+    distinctValues: [] as string[],
+  };
   if (transferEncoding.present) {
     const te = headers.filter(([name]) => name.toLowerCase() === "transfer-encoding").map(([, value]) => value);
-    findings.push(
-      finding(
-        "http.conflicting_framing",
-        "warning",
-        "The response has both Content-Length and Transfer-Encoding. The CDN lets Transfer-Encoding win and " +
-          "ignores Content-Length (RFC 9112 §6.3; Pingora drops it), so this request works, but it is the shape " +
-          "of response splitting: a proxy that frames by Content-Length reads a different body. Send one or the other.",
-        { ...evidence, transferEncoding: te.slice(0, EVIDENCE_VALUES) },
-      ),
-    );
+    violations.push({
+      ...violation,
+      problem: "with_transfer_encoding",
+      transferEncoding: te.slice(0, EVIDENCE_VALUES),
+    });
     return { value: null, usable: true };
   }
   const invalid = tokens.filter((token) => !/^[0-9]+$/.test(token) || BigInt(token) > MAX_U64);
   if (invalid.length > 0) {
-    findings.push(
-      finding(
-        "http.invalid_header",
-        "error",
-        "Content-Length is not a non-negative decimal number. The CDN cannot tell where the body ends and " +
-          "rejects the response (Pingora: InvalidHTTPHeader), so it answers 520; nginx answers 502.",
-        { ...evidence, problem: "invalid_content_length", invalidValues: invalid.slice(0, EVIDENCE_VALUES) },
-      ),
-    );
+    violations.push({ ...violation, problem: "invalid", invalidValues: invalid.slice(0, EVIDENCE_VALUES) });
     return { value: null, usable: false };
   }
   const distinct = [...new Set(tokens.map((token) => BigInt(token).toString()))];
   if (distinct.length > 1) {
-    findings.push(
-      finding(
-        "http.conflicting_framing",
-        "error",
-        `The response declares ${distinct.length} different Content-Length values (${listSome(distinct)}). ` +
-          "RFC 9110 §8.6 makes this an unrecoverable framing error: the CDN rejects it and answers 520, " +
-          "as do nginx, HAProxy and Envoy (502).",
-        { ...evidence, distinctValues: distinct.slice(0, EVIDENCE_VALUES) },
-      ),
-    );
+    violations.push({ ...violation, problem: "different_values", distinctValues: distinct.slice(0, EVIDENCE_VALUES) });
     return { value: null, usable: false };
   }
-  if (tokens.length > 1) {
-    findings.push(
-      finding(
-        "http.conflicting_framing",
-        "warning",
-        `Content-Length is repeated with the same value (${listSome(tokens)}). RFC 9110 §8.6 lets a recipient ` +
-          "accept identical values as one, and current Pingora collapses them (common.rs " +
-          "`content_length_parse_all`, after hyper), but stricter proxies reject any duplicate: send it once.",
-        evidence,
-      ),
-    );
-  }
+  // RFC 9110 §8.6 lets a recipient take identical values as one (Pingora does); stricter proxies do not.
+  if (tokens.length > 1) violations.push({ ...violation, problem: "repeated", distinctValues: distinct });
   return { value: Number(distinct[0]), usable: true };
-}
-
-/** A list for a sentence: a few values, then how many more (a head can repeat a field 60,000 times). */
-function listSome(values: readonly string[]): string {
-  const shown = values.slice(0, 8).join(", ");
-  return values.length > 8 ? `${shown}, … ${values.length - 8} more` : shown;
 }
 
 function excerpt(text: string): string {
   return text.length > EVIDENCE_LINE_CHARS ? text.slice(0, EVIDENCE_LINE_CHARS) : text;
-}
-
-function hex(char: string): string {
-  return char.charCodeAt(0).toString(16).padStart(2, "0");
-}
-
-function describeByte(char: string): string {
-  const code = char.charCodeAt(0);
-  return code >= 0x21 && code < 0x7f ? `'${char}'` : `the byte 0x${hex(char)}`;
 }

@@ -4,8 +4,10 @@
  * Every string that can carry an origin's bytes is escaped: an origin must not be able to drive
  * the reader's terminal (DESIGN.md "The report").
  */
-import type { EvidenceValue, Severity } from "../findings/catalogue.js";
-import type { PhaseResult, Report } from "../report/schema.js";
+import { describeInterruption } from "../cli/deadline-flags.js";
+import type { Severity } from "../findings/catalogue.js";
+import type { EvidenceValue } from "../findings/evidence.js";
+import type { LegPhaseResult, Report, Resolution } from "../report/schema.js";
 import { escapeForTerminal, escapeLineForTerminal, escapeWireText } from "../text/escape.js";
 import type { Style } from "./style.js";
 
@@ -17,7 +19,9 @@ export function renderHuman(report: Report, style: Style): string {
   lines.push(style.bold(headline(report)), "");
 
   lines.push(style.bold("Phases"));
-  for (const phase of report.phases) lines.push(phaseLine(phase, style));
+  lines.push(phaseLine(report.resolution, style));
+  for (const leg of Object.values(report.legs))
+    for (const phase of leg?.phases ?? []) lines.push(phaseLine(phase, style));
   lines.push("");
 
   if (report.findings.length > 0) {
@@ -63,21 +67,21 @@ export function renderHuman(report: Report, style: Style): string {
   }
 
   const paint = report.verdict.ok ? style.ok : style.error;
-  const incomplete = report.complete ? "" : style.warning(` [incomplete: ${report.interruption}]`);
+  const incomplete =
+    report.interruption === null ? "" : style.warning(` [incomplete: ${describeInterruption(report.interruption)}]`);
   lines.push(`${style.bold("Verdict:")} ${paint(escapeLineForTerminal(report.verdict.summary))}${incomplete}`);
   return `${lines.join("\n")}\n`;
 }
 
 function headline(report: Report): string {
   const t = report.target;
-  const dns = report.phases.find((p) => p.name === "dns");
-  const address = dns?.name === "dns" ? dns.facts?.address : null;
+  const address = report.resolution.facts?.address ?? null;
   const via = address ? ` via ${address.includes(":") ? `[${address}]` : address}:${t.port}` : `:${t.port}`;
   const name = t.displayHostname === t.hostname ? t.hostname : `${t.displayHostname} (${t.hostname})`;
   return escapeLineForTerminal(`diag520 ${report.tool.version} · ${t.scheme}://${name}${via} · ${t.method} ${t.path}`);
 }
 
-function phaseLine(phase: PhaseResult, style: Style): string {
+function phaseLine(phase: LegPhaseResult | Resolution, style: Style): string {
   const mark =
     phase.status === "passed" ? style.ok("✓") : phase.status === "failed" ? style.error("✗") : style.dim("-");
   const time = phase.durationMs === null ? "      " : `${phase.durationMs.toFixed(1).padStart(6)} ms`;

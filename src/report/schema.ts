@@ -3,14 +3,20 @@
  * This file is the single source of truth: runtime code imports only the inferred types
  * (`import type`), so zod — about 70 ms to load — stays off the diagnosis path and is loaded
  * only by `diag520 schema` and by the tests that validate real output against it.
+ *
+ * Version 2 (see the README, "The JSON document"): legs keyed by name, each with its phases;
+ * findings name their leg; evidence is typed per finding code; the request as structured
+ * fields; `target.address` and `verdict.decidingFinding`.
  */
 import { z } from "zod";
-import { FINDING_CODES } from "../findings/catalogue.js";
-
+import { FINDING_CATALOGUE, type Finding, type FindingCode } from "../findings/catalogue.js";
+import type { EvidenceKind, EvidenceShape } from "../findings/evidence.js";
+import { LEG_NAMES } from "../legs/leg-name.js";
 import { SCHEMA_VERSION } from "./schema-version.js";
 
 export { SCHEMA_VERSION };
 
+const legName = z.enum(LEG_NAMES);
 const phaseName = z.enum(["dns", "tcp", "tls", "http"]);
 const edgeStatus = z.union([
   z.literal(520),
@@ -26,24 +32,41 @@ const edgeStatus = z.union([
 /** Raw bytes from the wire are carried as latin1 strings: one character per byte, exact. */
 const wireText = z.string().describe("bytes as received, one character per byte (latin1)");
 
-const evidenceValue = z.union([
-  z.string(),
-  z.number(),
-  z.boolean(),
-  z.null(),
-  z.array(z.string()),
-  z.array(z.number()),
-]);
+const EVIDENCE_KINDS: Readonly<Record<EvidenceKind, z.ZodType>> = {
+  string: z.string(),
+  "string?": z.string().nullable(),
+  number: z.number(),
+  "number?": z.number().nullable(),
+  boolean: z.boolean(),
+  "boolean?": z.boolean().nullable(),
+  "string[]": z.array(z.string()),
+  "number[]": z.array(z.number()),
+  wire: wireText,
+  "wire?": wireText.nullable(),
+  "wire[]": z.array(wireText),
+};
 
-export const findingSchema = z.object({
-  code: z.enum(FINDING_CODES as [string, ...string[]]),
+function evidenceSchema(shape: EvidenceShape) {
+  return z.strictObject(Object.fromEntries(Object.entries(shape).map(([key, kind]) => [key, EVIDENCE_KINDS[kind]])));
+}
+
+const findingBase = {
   severity: z.enum(["error", "warning", "info"]),
-  phase: phaseName,
+  leg: legName.nullable().describe("the leg whose observation this is; null for the resolution step"),
+  phase: phaseName.describe("the phase where the fact was observed"),
   title: z.string(),
   detail: z.string(),
-  evidence: z.record(z.string(), evidenceValue),
-  edgeStatus: edgeStatus.nullable(),
-});
+  edgeStatus: edgeStatus.nullable().describe("what the CDN would answer because of this finding (errors only)"),
+};
+
+const findingVariants = (Object.keys(FINDING_CATALOGUE) as FindingCode[]).map((code) =>
+  z.object({ code: z.literal(code), ...findingBase, evidence: evidenceSchema(FINDING_CATALOGUE[code].evidence) }),
+);
+
+export const findingSchema = z.discriminatedUnion(
+  "code",
+  findingVariants as unknown as [(typeof findingVariants)[number], ...(typeof findingVariants)[number][]],
+);
 
 export const dnsFactsSchema = z.object({
   hostname: z.string(),
@@ -53,7 +76,7 @@ export const dnsFactsSchema = z.object({
   hostnameProxied: z.boolean().nullable().describe("true when the hostname resolves into the CDN's published ranges"),
   origin: z.string().nullable().describe("--origin as given, or null"),
   originAddresses: z.array(z.string()),
-  address: z.string().nullable().describe("the address that later phases connect to"),
+  address: z.string().nullable().describe("the address the origin leg connects to"),
 });
 
 export const tcpFactsSchema = z.object({
@@ -78,9 +101,10 @@ export const certificateSchema = z.object({
 
 export const tlsFactsSchema = z.object({
   servername: z.string().nullable().describe("SNI sent; null for an IP-literal hostname (SNI carries names only)"),
+  alpnOffered: z.array(z.string()),
   protocol: z.string().nullable(),
   cipher: z.string().nullable(),
-  alpn: z.string().nullable(),
+  alpn: z.string().nullable().describe("the protocol the origin selected in ALPN, if any"),
   chain: z.array(certificateSchema).describe("leaf first, as the origin sent it"),
   trusted: z.boolean().nullable(),
   hostnameMatches: z.boolean().nullable(),
@@ -114,7 +138,7 @@ export const httpFactsSchema = z.object({
     contentLength: z.number().nullable(),
     bodyBytes: z.number().int().describe("body bytes read (after chunked decoding)"),
     bodyComplete: z.boolean(),
-    end: z.enum(["complete", "closed", "reset", "timeout", "read_cap", "error"]),
+    end: z.enum(["complete", "closed", "reset", "timeout", "interrupted", "read_cap", "error"]),
     firstByteMs: z.number().nullable(),
     headMs: z.number().nullable(),
     completeMs: z.number().nullable(),
@@ -125,25 +149,43 @@ const phaseBase = {
   status: z.enum(["passed", "failed", "skipped"]),
   startedAt: z.string().nullable(),
   durationMs: z.number().nullable().describe("null when the phase never ran"),
+  deadlineMs: z.number().nullable().describe("the deadline the phase ran under; null when it never ran"),
   summary: z.string(),
   skipReason: z.string().nullable(),
 };
 
-export const phaseResultSchema = z.discriminatedUnion("name", [
-  z.object({ name: z.literal("dns"), ...phaseBase, facts: dnsFactsSchema.nullable() }),
+export const resolutionSchema = z.object({ name: z.literal("dns"), ...phaseBase, facts: dnsFactsSchema.nullable() });
+
+export const legPhaseSchema = z.discriminatedUnion("name", [
   z.object({ name: z.literal("tcp"), ...phaseBase, facts: tcpFactsSchema.nullable() }),
   z.object({ name: z.literal("tls"), ...phaseBase, facts: tlsFactsSchema.nullable() }),
   z.object({ name: z.literal("http"), ...phaseBase, facts: httpFactsSchema.nullable() }),
 ]);
 
+export const legSchema = z.object({
+  name: legName,
+  address: z.string().nullable().describe("the IP address the leg connects to; null when there was none"),
+  port: z.number().int(),
+  scheme: z.enum(["http", "https"]),
+  phases: z.array(legPhaseSchema).describe("tcp, tls, http, in the order they run"),
+});
+
 export const targetSchema = z.object({
   hostname: z.string().describe("ASCII form, used for DNS, SNI and the Host header"),
   displayHostname: z.string().describe("as the user would read it (Unicode for an IDN)"),
-  origin: z.string().nullable(),
+  origin: z.string().nullable().describe("--origin as given, or null"),
+  address: z.string().nullable().describe("the origin address diagnosed; null when none was reached"),
   scheme: z.enum(["http", "https"]),
   port: z.number().int(),
   path: z.string(),
   method: z.string(),
+});
+
+export const requestSchema = z.object({
+  method: z.string(),
+  path: z.string(),
+  httpVersion: z.literal("HTTP/1.1"),
+  headers: z.array(headerField).describe("every field as sent, in order (redacted values as [REDACTED])"),
 });
 
 export const rankedCauseSchema = z.object({
@@ -161,11 +203,23 @@ export const notCheckedSchema = z.object({
   howToTell: z.string(),
 });
 
+export const decidingFindingSchema = z.object({
+  index: z.number().int().describe("its position in `findings`"),
+  code: z.string(),
+  leg: legName.nullable(),
+});
+
 export const verdictSchema = z.object({
-  ok: z.boolean().describe("false when at least one finding would make the CDN fail the request"),
+  ok: z.boolean().describe("false when a finding would make the CDN fail the request, or the run did not finish"),
   edgeStatus: edgeStatus.nullable(),
   summary: z.string(),
+  decidingFinding: decidingFindingSchema.nullable().describe("the finding the verdict rests on, if any"),
 });
+
+export const interruptionSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("cancelled"), ms: z.null() }).describe("Ctrl-C"),
+  z.object({ kind: z.literal("run_deadline"), ms: z.number() }).describe("the whole-run deadline (--max-time)"),
+]);
 
 const toolSchema = z.object({ name: z.literal("diag520"), version: z.string() });
 
@@ -174,19 +228,23 @@ export const reportSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   tool: toolSchema,
   target: targetSchema,
+  request: requestSchema,
   startedAt: z.string(),
   durationMs: z.number(),
   complete: z.boolean().describe("false when the run was interrupted or hit --max-time"),
-  interruption: z.string().nullable(),
-  phases: z.array(phaseResultSchema),
+  interruption: interruptionSchema.nullable(),
+  resolution: resolutionSchema,
+  legs: z.object({ origin: legSchema.optional() }).describe("each leg that was planned, by name"),
   findings: z.array(findingSchema),
   causes: z.array(rankedCauseSchema),
   notChecked: z.array(notCheckedSchema),
   verdict: verdictSchema,
   reproduce: z.object({ curl: z.string().describe("a curl command that makes the same request the same way") }),
   redacted: z.array(z.string()).describe("header names whose values were replaced by [REDACTED] in every output"),
-  exitCode: z.number().int(),
 });
+
+/** What the CLI prints: a report plus the exit code the run ended with. */
+export const reportDocumentSchema = reportSchema.extend({ exitCode: z.number().int() });
 
 export const errorDocumentSchema = z.object({
   kind: z.literal("error"),
@@ -199,11 +257,19 @@ export const errorDocumentSchema = z.object({
   exitCode: z.number().int(),
 });
 
-export const outputDocumentSchema = z.discriminatedUnion("kind", [reportSchema, errorDocumentSchema]);
+export const outputDocumentSchema = z.discriminatedUnion("kind", [reportDocumentSchema, errorDocumentSchema]);
 
-export type Report = z.infer<typeof reportSchema>;
+/**
+ * The schema types each finding's evidence by its code; code that builds findings gets that
+ * guarantee from `finding()` (findings/catalogue.ts), so the report carries the runtime type.
+ */
+export type Report = Omit<z.infer<typeof reportSchema>, "findings"> & { findings: Finding[] };
+export type ReportDocument = Report & { exitCode: number };
 export type ErrorDocument = z.infer<typeof errorDocumentSchema>;
-export type PhaseResult = z.infer<typeof phaseResultSchema>;
+export type ReportFinding = z.infer<typeof findingSchema>;
+export type Resolution = z.infer<typeof resolutionSchema>;
+export type LegReport = z.infer<typeof legSchema>;
+export type LegPhaseResult = z.infer<typeof legPhaseSchema>;
 export type DnsFacts = z.infer<typeof dnsFactsSchema>;
 export type TcpFacts = z.infer<typeof tcpFactsSchema>;
 export type TlsFacts = z.infer<typeof tlsFactsSchema>;
@@ -211,9 +277,11 @@ export type HttpFacts = z.infer<typeof httpFactsSchema>;
 export type ResponseHead = z.infer<typeof responseHeadSchema>;
 export type CertificateFacts = z.infer<typeof certificateSchema>;
 export type Target = z.infer<typeof targetSchema>;
+export type RequestFacts = z.infer<typeof requestSchema>;
 export type RankedCause = z.infer<typeof rankedCauseSchema>;
 export type NotChecked = z.infer<typeof notCheckedSchema>;
 export type Verdict = z.infer<typeof verdictSchema>;
+export type Interruption = z.infer<typeof interruptionSchema>;
 
 /** JSON Schema for `diag520 schema`. */
 export function outputJsonSchema(): unknown {

@@ -1,22 +1,32 @@
 /**
  * The one-line answer: what the CDN would most likely answer, and why. The deciding finding is
- * the first error in pipeline order — an earlier phase's failure is what the edge meets first.
+ * the first error in the order the facts were met (resolution, then each leg's phases): an
+ * earlier phase's failure is what the edge meets first.
  */
 import type { Finding } from "../findings/catalogue.js";
-import type { PhaseResult, Verdict } from "./schema.js";
+import type { Interruption, LegReport, Verdict } from "./schema.js";
 
 export function decideVerdict(
   findings: readonly Finding[],
-  phases: readonly PhaseResult[],
-  interruption: string | null,
+  origin: LegReport | undefined,
+  interruption: Interruption | null,
 ): Verdict {
-  const deciding = findings.find((f) => f.severity === "error");
-  if (deciding) return { ok: false, edgeStatus: deciding.edgeStatus, summary: errorSummary(deciding) };
+  const index = findings.findIndex((f) => f.severity === "error");
+  const deciding = findings[index];
+  if (deciding !== undefined) {
+    return {
+      ok: false,
+      edgeStatus: deciding.edgeStatus,
+      summary: errorSummary(deciding),
+      decidingFinding: { index, code: deciding.code, leg: deciding.leg },
+    };
+  }
   if (interruption !== null) {
     return {
       ok: true,
       edgeStatus: null,
-      summary: `incomplete: ${interruption} before every phase ran; nothing failing was found so far`,
+      summary: `incomplete: ${describeInterruption(interruption)} before every phase ran; nothing failing was found so far`,
+      decidingFinding: null,
     };
   }
   const warnings = findings.filter((f) => f.severity === "warning").length;
@@ -24,18 +34,27 @@ export function decideVerdict(
   if (findings.some((f) => f.code === "origin.is_cdn_address")) {
     // No --origin and the hostname resolves to the CDN: what answered was the edge, so a healthy
     // verdict would be about the CDN, not the origin (and an edge 52x is not "the origin's own error").
-    const reached = healthyOutcome(phases).replace("the origin answered", "it answered");
+    const reached = healthyOutcome(origin).replace("the origin answered", "it answered");
     return {
       ok: true,
       edgeStatus: null,
       summary: `not a diagnosis of the origin: without --origin, diag520 reached the CDN's own edge (${reached}); pass --origin <the origin server's address>${tail}`,
+      decidingFinding: null,
     };
   }
   return {
     ok: true,
     edgeStatus: null,
-    summary: `no fault found that would make the CDN fail this request: ${healthyOutcome(phases)}${tail}`,
+    summary: `no fault found that would make the CDN fail this request: ${healthyOutcome(origin)}${tail}`,
+    decidingFinding: null,
   };
+}
+
+/** Words for an interruption that name no flag (the CLI knows which option set a deadline). */
+export function describeInterruption(interruption: Interruption): string {
+  return interruption.kind === "cancelled"
+    ? "interrupted by the user"
+    : `stopped by the whole-run deadline (${interruption.ms} ms)`;
 }
 
 function errorSummary(f: Finding): string {
@@ -45,8 +64,8 @@ function errorSummary(f: Finding): string {
   return `the CDN would answer ${f.edgeStatus}${strictOnly}: ${what}`;
 }
 
-function healthyOutcome(phases: readonly PhaseResult[]): string {
-  const http = phases.find((p) => p.name === "http");
+function healthyOutcome(origin: LegReport | undefined): string {
+  const http = origin?.phases.find((p) => p.name === "http");
   const head = http?.name === "http" ? http.facts?.response.head : null;
   if (!http || http.status === "skipped" || !head) return "every phase that ran passed";
   const status = head.statusCode === null ? "a response" : `${head.statusCode}${head.reason ? ` ${head.reason}` : ""}`;

@@ -1,60 +1,67 @@
 /**
- * Turns what the response reader recorded, and how the exchange ended, into findings
- * (DESIGN.md pipeline step 5). Pure: no I/O, no clock. Details name what other proxies do with
- * the same fault (FACTS.md, "What other proxies do").
+ * Findings about a leg's HTTP exchange: what the response reader recorded and how the exchange
+ * ended, as the edge would take them (RFC 9112 framing, Pingora's limits). Pure: observation in,
+ * findings out. Details name what other proxies do with the same fault (nginx, HAProxy, Envoy).
  */
-import { type Finding, finding } from "../findings/catalogue.js";
-import { missingStatusLineFinding, type ParsedHead } from "../http/head-parser.js";
+import { type Finding, finding, type Origin } from "../findings/catalogue.js";
+import type { ExchangeEnd } from "../http/exchange.js";
+import type { ParsedHead } from "../http/head-parser.js";
 import { CLOUDFLARE_CURRENT_HEADER_LIMIT, headerLimitsCrossed } from "../http/header-limits.js";
 import type { ResponseRecord } from "../http/response-reader.js";
+import type { LegObservation } from "../legs/observation.js";
 import { roundMs } from "../text/round-ms.js";
+import { headViolationFindings } from "./head-violations.js";
 
-export interface ExchangeEnd {
-  /**
-   * "complete": the reader wanted no more bytes (see `ResponseRecord.stop`);
-   * "closed": the peer closed cleanly first; "reset": ECONNRESET, or EPIPE on the write;
-   * "timeout": the deadline fired; "error": any other socket error.
-   */
-  readonly kind: "complete" | "closed" | "reset" | "timeout" | "error";
-  readonly errorCode: string | null;
-  readonly during: "write" | "read";
-  /** From the start of the exchange until it ended. */
-  readonly elapsedMs: number;
-  /** The deadline that fired, for "timeout". */
-  readonly timeoutMs: number | null;
-}
+/** The edge's proxy read timeout, today (cloudflare-docs error 524; PR #32243, Jul 2026). */
+export const EDGE_READ_TIMEOUT_MS = 125_000;
 
-export interface ResponseCheckOptions {
+interface Limits {
   readonly maxHeaderSize: number;
   readonly maxBodyBytes: number;
 }
 
 const EXCERPT = 256;
 
-export function responseFindings(record: ResponseRecord, end: ExchangeEnd, options: ResponseCheckOptions): Finding[] {
+export function checkHttp(leg: LegObservation): Finding[] {
+  const http = leg.http;
+  if (http.status !== "ran") return [];
+  const { record, exchange } = http.outcome;
+  // Ctrl-C in the middle of the exchange: what was seen so far is not a fact about the origin.
+  if (exchange.end.stop?.kind === "cancelled") return [];
+  return responseFindings(record, exchange.end, leg.spec, { leg: leg.spec.name, phase: "http" });
+}
+
+export function responseFindings(record: ResponseRecord, end: ExchangeEnd, limits: Limits, at: Origin): Finding[] {
   const findings: Finding[] = [];
-  findings.push(...interimFindings(record.interim));
+  findings.push(...interimFindings(record.interim, at));
   const head = record.head ?? record.partialHead;
-  if (head !== null) findings.push(...head.findings);
-  if (record.noStatusLine) findings.push(missingStatusLineFinding(record.firstBytes, record.bytesReceived));
-  if (head !== null && head.headBytes > options.maxHeaderSize) {
-    findings.push(headersTooLarge(head, record.head === null, options.maxHeaderSize));
+  if (head !== null) findings.push(...headViolationFindings(head.violations, at));
+  if (record.noStatusLine) {
+    findings.push(
+      ...headViolationFindings(
+        [{ kind: "no_status_line", firstBytes: record.firstBytes, bytes: record.bytesReceived }],
+        at,
+      ),
+    );
+  }
+  if (head !== null && head.headBytes > limits.maxHeaderSize) {
+    findings.push(headersTooLarge(head, record.head === null, limits.maxHeaderSize, record.interimCount, at));
   } else if (record.stop === "head_cap") {
     // The cap was reached across many small heads (endless 1xx responses): never a healthy verdict.
-    findings.push(interimHeadersTooLarge(record, options.maxHeaderSize));
+    findings.push(interimHeadersTooLarge(record, limits.maxHeaderSize, at));
   }
-  findings.push(...endFindings(record, end));
-  if (record.stop === "body_cap") findings.push(bodyCapped(record, options.maxBodyBytes));
+  findings.push(...endFindings(record, end, at));
+  if (record.stop === "body_cap") findings.push(bodyCapped(record, limits.maxBodyBytes, at));
   const status = record.head?.statusCode ?? null;
-  if (status !== null && status >= 500 && status <= 599) findings.push(originError(record.head as ParsedHead));
+  if (status !== null && status >= 500 && status <= 599) findings.push(originError(record.head as ParsedHead, at));
   return findings;
 }
 
 /** Interim heads repeat: each kind of fault is reported once, from the first head that has it. */
-function interimFindings(heads: readonly ParsedHead[]): Finding[] {
+function interimFindings(heads: readonly ParsedHead[], at: Origin): Finding[] {
   const seen = new Set<string>();
   const findings: Finding[] = [];
-  for (const item of heads.flatMap((head) => head.findings)) {
+  for (const item of heads.flatMap((head) => headViolationFindings(head.violations, at))) {
     const key = `${item.code}:${item.severity}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -63,35 +70,39 @@ function interimFindings(heads: readonly ParsedHead[]): Finding[] {
   return findings;
 }
 
-function endFindings(record: ResponseRecord, end: ExchangeEnd): Finding[] {
+function endFindings(record: ResponseRecord, end: ExchangeEnd, at: Origin): Finding[] {
   const timing = { bytesReceived: record.bytesReceived, elapsedMs: roundMs(end.elapsedMs) };
   const headRead = record.head !== null || record.noStatusLine;
-  if (record.chunkError !== null) return [brokenChunks(record)];
+  if (record.chunkError !== null) return [brokenChunks(record, at)];
   switch (end.kind) {
     case "complete":
       return [];
     case "closed":
-      if (record.bytesReceived === 0) return [emptyReply(timing)];
-      if (!headRead) return [closedInHead(record, timing)];
-      return record.bodyComplete ? [] : [truncatedBody(record, timing)];
+      if (record.bytesReceived === 0) return [emptyReply(timing, at)];
+      if (!headRead) return [closedInHead(record, timing, at)];
+      return record.bodyComplete ? [] : [truncatedBody(record, timing, at)];
     case "reset":
     case "error":
       if (record.bodyComplete) return [];
       if (end.errorCode !== null && CLIENT_CERTIFICATE_REQUIRED.test(end.errorCode))
-        return [clientCertificateRequired(end)];
-      return [connectionReset(record, end, timing)];
-    case "timeout":
-      if (!headRead) return [responseTimeout(record, end, timing)];
-      return record.bodyComplete ? [] : [bodyTimeout(record, end, timing)];
+        return [clientCertificateRequired(end, at)];
+      return [connectionReset(record, end, timing, at)];
+    case "stopped": {
+      const stop = end.stop;
+      if (stop === null || stop.kind !== "deadline") return [];
+      if (!headRead) return [responseTimeout(record, timing, stop.ms, stop.deadline, at)];
+      return record.bodyComplete ? [] : [bodyTimeout(record, timing, stop.ms, stop.deadline, at)];
+    }
   }
 }
 
 type Timing = { readonly bytesReceived: number; readonly elapsedMs: number };
 
-function emptyReply(timing: Timing): Finding {
+function emptyReply(timing: Timing, at: Origin): Finding {
   return finding(
     "http.empty_reply",
     "error",
+    at,
     `The origin accepted the connection and the request, then closed it after ${timing.elapsedMs} ms ` +
       "without sending a single byte. The CDN answers 520; nginx logs 'upstream prematurely closed " +
       "connection' (502), HAProxy answers 502, Envoy 503, curl exits with 52. Typical causes: the " +
@@ -100,34 +111,53 @@ function emptyReply(timing: Timing): Finding {
   );
 }
 
-function closedInHead(record: ResponseRecord, timing: Timing): Finding {
+function closedInHead(record: ResponseRecord, timing: Timing, at: Origin): Finding {
   const partial = record.partialHead;
-  const statusOnly = partial !== null && partial.fieldCount === 0;
+  const received = record.rawHead?.toString("latin1", 0, EXCERPT) ?? "";
+  const consequence =
+    "The CDN cannot read a response from it (Pingora: ConnectionClosed while reading response headers) " +
+    "and answers 520; nginx, HAProxy and Envoy answer 502. The application most likely crashed while " +
+    "writing its response.";
+  if (partial !== null && statusLineEnded(record)) {
+    return finding(
+      "http.missing_headers",
+      "error",
+      at,
+      `The origin sent a status line and closed the connection without any header fields. ${consequence}`,
+      { problem: "status_line_only", bytesReceived: record.bytesReceived, received, headBytes: partial.headBytes },
+    );
+  }
   return finding(
-    statusOnly ? "http.missing_headers" : "http.incomplete_head",
+    "http.incomplete_head",
     "error",
-    (statusOnly
-      ? "The origin sent a status line and closed the connection without any header fields. "
-      : "The origin closed the connection in the middle of the response header block, before the empty " +
-        "line that ends it. ") +
-      "The CDN cannot read a response from it (Pingora: ConnectionClosed while reading response headers) " +
-      "and answers 520; nginx, HAProxy and Envoy answer 502. The application most likely crashed while " +
-      "writing its response.",
+    at,
+    `The origin closed the connection in the middle of the response header block, before the empty line that ends it. ${consequence}`,
     {
       ...timing,
-      headComplete: false,
-      received: record.rawHead?.toString("latin1", 0, EXCERPT) ?? "",
+      received,
       headBytes: partial?.headBytes ?? 0,
       fieldCount: partial?.fieldCount ?? 0,
     },
   );
 }
 
-function truncatedBody(record: ResponseRecord, timing: Timing): Finding {
+/**
+ * The head was cut right after a complete status line: nothing but the line break followed it.
+ * (A head cut inside the status line, or inside a field line, is an incomplete head.)
+ */
+function statusLineEnded(record: ResponseRecord): boolean {
+  const raw = record.rawHead;
+  if (raw === null || (record.partialHead?.statusCode ?? null) === null) return false;
+  const lineEnd = raw.indexOf(0x0a);
+  return lineEnd !== -1 && raw.subarray(lineEnd + 1).every((byte) => byte === 0x0d);
+}
+
+function truncatedBody(record: ResponseRecord, timing: Timing, at: Origin): Finding {
   const chunked = record.framing === "chunked";
   return finding(
     "http.truncated_body",
     "error",
+    at,
     chunked
       ? "The origin closed the connection before the last chunk (the zero-size chunk that ends a " +
           "chunked body). The CDN has already forwarded part of the body and cuts the response short; " +
@@ -142,26 +172,33 @@ function truncatedBody(record: ResponseRecord, timing: Timing): Finding {
       expectedBodyBytes: chunked ? null : record.contentLength,
       receivedBodyBytes: record.bodyBytes,
       expected: chunked ? "the last chunk (0-size)" : `${record.contentLength} bytes`,
+      problem: null,
+      bytes: null,
+      bodyOffset: null,
     },
   );
 }
 
-function brokenChunks(record: ResponseRecord): Finding {
+function brokenChunks(record: ResponseRecord, at: Origin): Finding {
   const error = record.chunkError;
   return finding(
     "http.truncated_body",
     "error",
+    at,
     `The chunked body is malformed: ${error?.reason ?? "broken framing"}. The CDN's parser (httparse ` +
       "`parse_chunk_size`, in Pingora) stops there and the response is cut short; nginx, HAProxy and " +
       "Envoy also fail it. Often a body written with a hand-made chunked encoder or a proxy that " +
       "rewrote the body without fixing the framing.",
     {
       framing: "chunked",
+      bytesReceived: record.bytesReceived,
+      elapsedMs: null,
+      receivedBodyBytes: record.bodyBytes,
+      expectedBodyBytes: null,
+      expected: "well-formed chunked framing",
       problem: error?.reason ?? null,
       bytes: error?.bytes ?? "",
       bodyOffset: error?.offset ?? null,
-      receivedBodyBytes: record.bodyBytes,
-      bytesReceived: record.bytesReceived,
     },
   );
 }
@@ -173,10 +210,11 @@ function brokenChunks(record: ResponseRecord): Finding {
  */
 const CLIENT_CERTIFICATE_REQUIRED = /^ERR_SSL_(TLSV13|SSL\/TLS)_ALERT_CERTIFICATE_REQUIRED$/;
 
-function clientCertificateRequired(end: ExchangeEnd): Finding {
+function clientCertificateRequired(end: ExchangeEnd, at: Origin): Finding {
   return finding(
     "tls.client_certificate_required",
     "warning",
+    at,
     "The origin demands a client certificate (mutual TLS) and closed the connection with a certificate_required " +
       "alert when diag520, which has none to present, sent its request: the response could not be seen. This is " +
       "how an origin set up for Authenticated Origin Pulls behaves. If Authenticated Origin Pulls is on at the CDN, " +
@@ -185,7 +223,7 @@ function clientCertificateRequired(end: ExchangeEnd): Finding {
   );
 }
 
-function connectionReset(record: ResponseRecord, end: ExchangeEnd, timing: Timing): Finding {
+function connectionReset(record: ResponseRecord, end: ExchangeEnd, timing: Timing, at: Origin): Finding {
   const when =
     end.during === "write"
       ? "while the request was being written"
@@ -195,6 +233,7 @@ function connectionReset(record: ResponseRecord, end: ExchangeEnd, timing: Timin
   return finding(
     "http.connection_reset",
     "error",
+    at,
     `The connection failed ${when} (${end.errorCode ?? "socket error"}). The CDN answers 520; nginx ` +
       "answers 502, Envoy 503, curl exits with 56. A reset right after the handshake usually means a " +
       "firewall, rate limiter or security module refusing the CDN's requests, or a crashing worker.",
@@ -209,30 +248,44 @@ function connectionReset(record: ResponseRecord, end: ExchangeEnd, timing: Timin
   );
 }
 
-function responseTimeout(record: ResponseRecord, end: ExchangeEnd, timing: Timing): Finding {
+function responseTimeout(
+  record: ResponseRecord,
+  timing: Timing,
+  timeoutMs: number,
+  deadline: "phase" | "run",
+  at: Origin,
+): Finding {
   return finding(
     "http.response_timeout",
     "error",
-    `The origin accepted the request but sent no complete response header within ${end.timeoutMs ?? timing.elapsedMs} ms` +
+    at,
+    `The origin accepted the request but sent no complete response header within ${timeoutMs} ms` +
       (record.bytesReceived === 0 ? " (not a single byte)" : ` (${record.bytesReceived} bytes of it arrived)`) +
-      ". The CDN waits up to its proxy read timeout (100–125 s, FACTS.md) and then answers 524; nginx " +
-      "answers 504 after 60 s, HAProxy and Envoy 504. diag520 stopped waiting at its own deadline " +
-      "(--timeout, --max-time), which may be sooner than the edge's: an origin this slow but under the " +
-      "edge's timeout would still be served, slowly. Look for a slow backend, a locked database or an " +
-      "exhausted worker pool.",
+      ". The CDN waits up to its proxy read timeout (125 s today, 100 s until 2025) and then answers 524; " +
+      "nginx answers 504 after 60 s, HAProxy and Envoy 504. diag520 stopped waiting at its own deadline, " +
+      "which may be sooner than the edge's: an origin this slow but under the edge's timeout would still be " +
+      "served, slowly. Look for a slow backend, a locked database or an exhausted worker pool.",
     {
       ...timing,
-      timeoutMs: end.timeoutMs,
+      timeoutMs,
+      deadline,
       received: record.rawHead?.toString("latin1", 0, EXCERPT) ?? "",
     },
   );
 }
 
-function bodyTimeout(record: ResponseRecord, end: ExchangeEnd, timing: Timing): Finding {
+function bodyTimeout(
+  record: ResponseRecord,
+  timing: Timing,
+  timeoutMs: number,
+  deadline: "phase" | "run",
+  at: Origin,
+): Finding {
   return finding(
     "http.body_timeout",
     "warning",
-    `The response header arrived, but the body did not finish within ${end.timeoutMs ?? timing.elapsedMs} ms ` +
+    at,
+    `The response header arrived, but the body did not finish within ${timeoutMs} ms ` +
       `(${record.bodyBytes} body bytes read, framing: ${record.framing ?? "unknown"}). The CDN streams what it ` +
       "has and fails the request only if a single gap between two reads exceeds its read timeout (524)." +
       (record.framing === "close"
@@ -240,7 +293,8 @@ function bodyTimeout(record: ResponseRecord, end: ExchangeEnd, timing: Timing): 
         : ""),
     {
       ...timing,
-      timeoutMs: end.timeoutMs,
+      timeoutMs,
+      deadline,
       framing: record.framing,
       receivedBodyBytes: record.bodyBytes,
       expectedBodyBytes: record.contentLength,
@@ -249,9 +303,9 @@ function bodyTimeout(record: ResponseRecord, end: ExchangeEnd, timing: Timing): 
 }
 
 /**
- * The limit Cloudflare publishes today (FACTS.md: 128 KB since Oct 2025) is far above the 8 KiB
- * default the user asked for: say plainly which side of it the measurement falls, so that the
- * error is not read as a certain 520 from today's Cloudflare.
+ * The limit Cloudflare publishes today (128 KB since Oct 2025, cloudflare-docs PR #25872) is far
+ * above the 8 KiB default the user asked for: say plainly which side of it the measurement falls,
+ * so that the error is not read as a certain 520 from today's Cloudflare.
  */
 function currentCloudflareLimitNote(headBytes: number, lowerBound: boolean): string {
   if (headBytes > CLOUDFLARE_CURRENT_HEADER_LIMIT) return "This is over Cloudflare's current 128 KB limit too. ";
@@ -262,13 +316,20 @@ function currentCloudflareLimitNote(headBytes: number, lowerBound: boolean): str
   );
 }
 
-function headersTooLarge(head: ParsedHead, lowerBound: boolean, maxHeaderSize: number): Finding {
+function headersTooLarge(
+  head: ParsedHead,
+  lowerBound: boolean,
+  maxHeaderSize: number,
+  interimResponses: number,
+  at: Origin,
+): Finding {
   const largest = head.largestField;
   const crossed = headerLimitsCrossed(head.headBytes, largest?.bytes ?? 0);
   const measured = lowerBound ? `at least ${head.headBytes} bytes` : `${head.headBytes} bytes`;
   return finding(
     "http.headers_too_large",
     "error",
+    at,
     `The response header block is ${measured}, over the ${maxHeaderSize}-byte limit checked` +
       (largest !== null ? `; the largest field is ${largest.name} (${largest.bytes} bytes)` : "") +
       `. It crosses: ${crossed.length > 0 ? crossed.join("; ") : "no published limit"}. Over its limit the CDN ` +
@@ -284,15 +345,17 @@ function headersTooLarge(head: ParsedHead, lowerBound: boolean, maxHeaderSize: n
       largestField: largest?.name ?? null,
       largestFieldBytes: largest?.bytes ?? null,
       fieldCount: head.fieldCount,
+      interimResponses,
     },
   );
 }
 
-function interimHeadersTooLarge(record: ResponseRecord, maxHeaderSize: number): Finding {
+function interimHeadersTooLarge(record: ResponseRecord, maxHeaderSize: number, at: Origin): Finding {
   const bytes = record.headerBytesRead;
   return finding(
     "http.headers_too_large",
     "error",
+    at,
     `The origin sent at least ${bytes} bytes of response headers without a final response: ` +
       `${record.interimCount} interim (1xx) responses, then more. diag520 stopped reading at its cap; ` +
       `it crosses: ${headerLimitsCrossed(bytes, 0).join("; ") || "no published limit"}. The CDN cannot ` +
@@ -304,28 +367,32 @@ function interimHeadersTooLarge(record: ResponseRecord, maxHeaderSize: number): 
       measured: `at least ${bytes} bytes`,
       maxHeaderSize,
       limitsCrossed: headerLimitsCrossed(bytes, 0),
-      interimResponses: record.interimCount,
+      largestField: null,
+      largestFieldBytes: null,
       fieldCount: record.partialHead?.fieldCount ?? 0,
+      interimResponses: record.interimCount,
     },
   );
 }
 
-function bodyCapped(record: ResponseRecord, maxBodyBytes: number): Finding {
+function bodyCapped(record: ResponseRecord, maxBodyBytes: number, at: Origin): Finding {
   return finding(
     "http.body_read_capped",
     "info",
+    at,
     `diag520 read the first ${record.bodyBytes} body bytes (the limit is ${maxBodyBytes}) and did not read ` +
       "the rest, so nothing after that point was checked.",
     { maxBodyBytes, receivedBodyBytes: record.bodyBytes, framing: record.framing, contentLength: record.contentLength },
   );
 }
 
-function originError(head: ParsedHead): Finding {
+function originError(head: ParsedHead, at: Origin): Finding {
   return finding(
     "http.origin_error",
     "warning",
+    at,
     `The origin itself answered ${head.statusCode}. The CDN passes this status through to visitors: it is ` +
       "the application's own error, not a 520. Look in the application's logs for this request.",
-    { statusCode: head.statusCode, statusLine: head.statusLine },
+    { statusCode: head.statusCode ?? 0, statusLine: head.statusLine },
   );
 }

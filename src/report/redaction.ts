@@ -1,33 +1,22 @@
 /**
- * Redaction of secrets from every artefact (HAR, Markdown, JSON, human report, curl command).
- * Two passes, because secrets travel two ways:
+ * What redaction knows and does to one piece of text, bytes or header field. Secrets travel two
+ * ways, so there are two mechanisms:
  * - structurally: the value of every field named Authorization, Proxy-Authorization, Cookie,
  *   Set-Cookie or `--redact <name>` is replaced wherever a field appears: header tuples, and
- *   "Name: value" lines (plus their obs-fold continuations, RFC 9112 §5.2) in any text, which
- *   covers the raw request and response heads;
+ *   "Name: value" lines (plus their obs-fold continuations, RFC 9112 §5.2) in raw heads;
  * - by value: each secret value seen in those fields (and the parts of it that carry the
  *   secret on their own: a cookie's value, an Authorization's credentials) is replaced in
- *   every other string, and in the body bytes, because an origin may echo it anywhere.
+ *   the other wire text and in the body bytes, because an origin may echo it anywhere.
  * Values shorter than MIN_BY_VALUE_LENGTH are only redacted structurally: replacing "1" or
  * "on" everywhere would mangle the report without protecting anything.
+ * report/redact-report.ts decides which typed fields of a report go through which mechanism.
  */
-import type { DiagnoseRequest } from "../options.js";
-import type { Report } from "../report/schema.js";
-import { reproduceCommand } from "./reproduce-command.js";
-
 export const REDACTED = "[REDACTED]";
 
 /** Always redacted (lower-case): credentials and session state (RFC 9110 §11.6, RFC 6265 §4). */
 export const ALWAYS_REDACTED_HEADERS = ["authorization", "proxy-authorization", "cookie", "set-cookie"] as const;
 
 const MIN_BY_VALUE_LENGTH = 6;
-
-export interface DiagnosisEvidence {
-  readonly report: Report;
-  readonly responseBody: Buffer | null;
-}
-
-type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
 
 /** The lower-case names to redact, the built-in ones first, each once. */
 export function redactedHeaderNames(extraNames: readonly string[]): string[] {
@@ -58,7 +47,7 @@ function secretParts(name: string, value: string): string[] {
 }
 
 /** Redacts one piece of text or body; knows the names and the secret values. */
-class Redaction {
+export class Redaction {
   readonly #names: ReadonlySet<string>;
   readonly #fieldLine: RegExp;
   readonly #secrets = new Set<string>();
@@ -163,119 +152,4 @@ function replaceBytes(haystack: Buffer, needle: Buffer, replacement: Buffer): Bu
   }
   pieces.push(haystack.subarray(from));
   return Buffer.concat(pieces);
-}
-
-/** Deep copy of a JSON value with every string passed through `redact`. */
-/**
- * Fields whose values are identifiers or enums from the schema, never text an origin or a user
- * wrote: a by-value pass must not touch them ("Cookie: mode=https" must not turn the scheme
- * into "[REDACTED]" and break the document's schema).
- */
-const IDENTIFIER_KEYS: ReadonlySet<string> = new Set([
-  "kind",
-  "code",
-  "severity",
-  "phase",
-  "name",
-  "status",
-  "scheme",
-  "end",
-  "framing",
-  "likelihood",
-  "effort",
-  "id",
-  "type",
-  "supportedBy",
-  "version",
-]);
-
-function mapStrings(value: Json, redact: (text: string) => string, key: string | null = null): Json {
-  if (key !== null && IDENTIFIER_KEYS.has(key)) return value;
-  if (typeof value === "string") return redact(value);
-  if (Array.isArray(value)) return value.map((item: Json) => mapStrings(item, redact));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, mapStrings(item, redact, k)]));
-  }
-  return value;
-}
-
-/** The request with redacted header values replaced, e.g. for building the curl command. */
-export function redactRequest(request: DiagnoseRequest, extraNames: readonly string[]): DiagnoseRequest {
-  const redaction = new Redaction(redactedHeaderNames(extraNames));
-  return { ...request, headers: request.headers.map((field) => redaction.redactTuple([field[0], field[1]])) };
-}
-
-/** The addresses a reproduce command may have been built for: what DNS chose, where TCP connected, none. */
-function candidateAddresses(report: Report): (string | null)[] {
-  const addresses: (string | null)[] = [];
-  for (const phase of report.phases) {
-    if ((phase.name === "dns" || phase.name === "tcp") && phase.facts !== null) addresses.push(phase.facts.address);
-  }
-  return [...addresses, null];
-}
-
-/**
- * Redacts a whole diagnosis: the report (every string in it) and the body bytes. Pure: the
- * input is not mutated. `report.redacted` lists the names whose values were replaced.
- */
-export function redactDiagnosis(
-  diagnosis: DiagnosisEvidence,
-  request: DiagnoseRequest,
-  extraNames: readonly string[],
-): DiagnosisEvidence {
-  const { report } = diagnosis;
-  const names = redactedHeaderNames(extraNames);
-  const redaction = new Redaction(names);
-
-  // First learn every secret value: what the request carried and what the origin sent back.
-  for (const [name, value] of request.headers) if (redaction.isRedactedName(name)) redaction.addSecret(name, value);
-  const http = report.phases.find((phase) => phase.name === "http")?.facts ?? null;
-  if (http !== null) {
-    redaction.collectFromLines(http.request.raw);
-    redaction.collectFromLines(http.response.rawHead);
-    for (const head of [...http.response.interim, ...(http.response.head ? [http.response.head] : [])]) {
-      for (const [name, value] of head.headers) if (redaction.isRedactedName(name)) redaction.addSecret(name, value);
-    }
-  }
-
-  // Header tuples are the one place where a field is not a "Name: value" line.
-  const phases = report.phases.map((phase) => {
-    if (phase.name !== "http" || phase.facts === null) return phase;
-    const { response } = phase.facts;
-    const redactHead = <H extends { headers: [string, string][] }>(head: H): H => ({
-      ...head,
-      headers: head.headers.map((field) => redaction.redactTuple(field)),
-    });
-    return {
-      ...phase,
-      facts: {
-        ...phase.facts,
-        response: {
-          ...response,
-          interim: response.interim.map(redactHead),
-          head: response.head === null ? null : redactHead(response.head),
-        },
-      },
-    };
-  });
-
-  // The request's own fields are secret whether or not the request was ever sent.
-  const redactedRequest = { ...request, headers: request.headers.map((field) => redaction.redactTuple([...field])) };
-  // Rebuild our own command from the redacted request (exact even for short values); any
-  // other command is left to the by-value pass, which also knows the shell-quoted forms.
-  const address = candidateAddresses(report).find(
-    (candidate) => report.reproduce.curl === reproduceCommand(request, candidate),
-  );
-  const curl = address === undefined ? report.reproduce.curl : reproduceCommand(redactedRequest, address);
-  const structural: Report = { ...report, phases, reproduce: { curl } };
-  const redacted = mapStrings(structural as unknown as Json, (text) => redaction.redactText(text)) as unknown as Report;
-
-  const responseBody = diagnosis.responseBody === null ? null : redaction.redactBody(diagnosis.responseBody);
-  const hitNames = names.filter((name) => redaction.hits.has(name));
-  return { report: { ...redacted, redacted: hitNames }, responseBody };
-}
-
-/** Redacts a report alone (see redactDiagnosis). */
-export function redactReport(report: Report, request: DiagnoseRequest, extraNames: readonly string[]): Report {
-  return redactDiagnosis({ report, responseBody: null }, request, extraNames).report;
 }

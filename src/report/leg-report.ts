@@ -1,0 +1,314 @@
+/**
+ * A leg's observation as the report shows it: its phases in order, each passed, failed or
+ * skipped, with a one-line summary and its facts. A phase failed when its outcome was a failure
+ * or a check raised an error about it; a phase that never ran has null timings, not 0.
+ */
+import type { Finding } from "../findings/catalogue.js";
+import type { ExchangeEnd } from "../http/exchange.js";
+import type { ParsedHead } from "../http/head-parser.js";
+import type { ResponseRecord } from "../http/response-reader.js";
+import type {
+  HttpOutcome,
+  LegObservation,
+  LegPhase,
+  NotRunReason,
+  PhaseRun,
+  TcpOutcome,
+  TlsOutcome,
+} from "../legs/observation.js";
+import { formatEndpoint } from "../net/endpoint.js";
+import { ipFamily } from "../net/ip-literal.js";
+import { roundMs } from "../text/round-ms.js";
+import type { HttpFacts, LegPhaseResult, LegReport, ResponseHead, TcpFacts, TlsFacts } from "./schema.js";
+
+/** The report keeps at most this much of the raw final head. */
+const RAW_HEAD_REPORT_CAP = 64 * 1024;
+
+export function legReport(leg: LegObservation, findings: readonly Finding[]): LegReport {
+  const { spec } = leg;
+  const errorIn = (phase: LegPhase) =>
+    findings.some((f) => f.leg === spec.name && f.phase === phase && f.severity === "error");
+  return {
+    name: spec.name,
+    address: spec.address,
+    port: spec.port,
+    scheme: spec.tls === null ? "http" : "https",
+    phases: [
+      phaseResult("tcp", leg.tcp, errorIn("tcp"), leg, tcpFacts, tcpSummary),
+      phaseResult("tls", leg.tls, errorIn("tls"), leg, tlsFacts, tlsSummary),
+      phaseResult("http", leg.http, errorIn("http"), leg, httpFacts, httpSummary),
+    ] as LegPhaseResult[],
+  };
+}
+
+function phaseResult<T, F>(
+  name: LegPhase,
+  run: PhaseRun<T>,
+  hasError: boolean,
+  leg: LegObservation,
+  facts: (outcome: T, leg: LegObservation) => F,
+  summary: (outcome: T, leg: LegObservation) => string,
+) {
+  if (run.status === "not_run") {
+    const reason = notRunReason(name, run.because, leg);
+    return {
+      name,
+      status: "skipped",
+      startedAt: null,
+      durationMs: null,
+      deadlineMs: null,
+      summary: reason,
+      skipReason: reason,
+      facts: null,
+    };
+  }
+  const cancelled = isCancelled(run.outcome);
+  if (cancelled) {
+    const reason = "interrupted before the phase finished";
+    return {
+      name,
+      status: "skipped",
+      startedAt: run.startedAt,
+      durationMs: run.durationMs,
+      deadlineMs: run.deadlineMs,
+      summary: reason,
+      skipReason: reason,
+      facts: null,
+    };
+  }
+  return {
+    name,
+    status: hasError || isFailure(run.outcome) ? "failed" : "passed",
+    startedAt: run.startedAt,
+    durationMs: run.durationMs,
+    deadlineMs: run.deadlineMs,
+    summary: summary(run.outcome, leg),
+    skipReason: null,
+    facts: facts(run.outcome, leg),
+  };
+}
+
+function isCancelled(outcome: unknown): boolean {
+  const o = outcome as { kind?: string; stop?: { kind: string } | null; exchange?: { end: ExchangeEnd } };
+  if (o.kind === "stopped") return o.stop?.kind === "cancelled";
+  return o.exchange?.end.stop?.kind === "cancelled";
+}
+
+function isFailure(outcome: unknown): boolean {
+  const kind = (outcome as { kind?: string }).kind;
+  return kind === "failed" || kind === "stopped";
+}
+
+function notRunReason(phase: LegPhase, because: NotRunReason, leg: LegObservation): string {
+  if (because === "stopped") return "not run: the run stopped before this phase";
+  if (because === "not_applicable") return "the request is plain HTTP: no TLS towards the origin";
+  const earlier = phase === "http" && leg.tls.status === "ran" ? "tls" : "tcp";
+  return `not run: the ${earlier} phase failed`;
+}
+
+// --- tcp ---
+
+function tcpFacts(outcome: TcpOutcome, leg: LegObservation): TcpFacts {
+  return {
+    address: leg.spec.address,
+    port: leg.spec.port,
+    family: ipFamily(leg.spec.address) === 6 ? 6 : 4,
+    localAddress: outcome.kind === "connected" ? outcome.localAddress : null,
+    localPort: outcome.kind === "connected" ? outcome.localPort : null,
+    errorCode: outcome.kind === "failed" ? outcome.failure.errorCode : null,
+  };
+}
+
+const CONNECT_VERBS = {
+  refused: "refused the connection",
+  reset: "reset the connection right after the handshake",
+  timeout: "did not answer",
+  unreachable: "is unreachable",
+  local: "could not be reached from this machine",
+  unknown: "could not be connected to",
+} as const;
+
+function tcpSummary(outcome: TcpOutcome, leg: LegObservation): string {
+  const endpoint = formatEndpoint(leg.spec.address, leg.spec.port);
+  const ms = roundMs(outcome.elapsedMs);
+  switch (outcome.kind) {
+    case "connected":
+      return `connected to ${endpoint} in ${ms} ms`;
+    case "failed":
+      return `${endpoint} ${CONNECT_VERBS[outcome.failure.kind]} (${outcome.failure.errorCode ?? "no error code"}) after ${ms} ms`;
+    case "stopped":
+      return `no answer from ${endpoint} within ${ms} ms`;
+  }
+}
+
+// --- tls ---
+
+function tlsFacts(outcome: TlsOutcome, leg: LegObservation): TlsFacts {
+  const offer = leg.spec.tls;
+  const base = {
+    servername: offer?.servername ?? null,
+    alpnOffered: [...(offer?.alpn ?? [])],
+    protocol: null,
+    cipher: null,
+    alpn: null,
+    chain: [],
+    trusted: null,
+    hostnameMatches: null,
+    verifyError: null,
+  };
+  switch (outcome.kind) {
+    case "established": {
+      const { certificate } = outcome;
+      return {
+        ...base,
+        protocol: outcome.protocol,
+        cipher: outcome.cipher,
+        alpn: outcome.alpn,
+        chain: certificate.chain,
+        trusted: certificate.trusted,
+        hostnameMatches: certificate.hostnameMatches,
+        verifyError: certificate.verifyError,
+        errorCode: null,
+      };
+    }
+    case "failed":
+      return { ...base, errorCode: outcome.failure.errorCode };
+    case "stopped":
+      return { ...base, errorCode: "ETIMEDOUT" };
+  }
+}
+
+function tlsSummary(outcome: TlsOutcome): string {
+  const ms = roundMs(outcome.elapsedMs);
+  switch (outcome.kind) {
+    case "established": {
+      const problems = outcome.certificate.problems
+        .filter((p) => p.kind !== "untrusted" || p.why !== "origin_ca")
+        .map((p) => (p.kind === "untrusted" || p.kind === "verify_error" ? "untrusted" : p.kind.replaceAll("_", " ")));
+      const unique = [...new Set(problems)];
+      const alpn = outcome.alpn ? `, ALPN ${outcome.alpn}` : "";
+      const certificate = unique.length > 0 ? unique.join(", ") : "valid";
+      return `${outcome.protocol ?? "TLS"} ${outcome.cipher}${alpn}, certificate ${certificate} (${ms} ms)`;
+    }
+    case "failed": {
+      const what = outcome.failure.kind === "not_tls" ? "the port does not speak TLS" : "TLS handshake failed";
+      const why = outcome.failure.alert ?? outcome.failure.reason ?? outcome.failure.errorCode ?? "connection closed";
+      return `${what} (${why})`;
+    }
+    case "stopped":
+      return `no TLS handshake within ${ms} ms`;
+  }
+}
+
+// --- http ---
+
+function httpFacts(outcome: HttpOutcome): HttpFacts {
+  const { record, exchange, requestHead } = outcome;
+  const rawHead = record.rawHead ?? Buffer.alloc(0);
+  const head = record.head ?? record.partialHead;
+  return {
+    request: { raw: requestHead.toString("latin1"), bytes: requestHead.length },
+    response: {
+      bytesReceived: record.bytesReceived,
+      interim: record.interim.map(headFacts),
+      head: head === null ? null : headFacts(head),
+      rawHead: rawHead.toString("latin1", 0, Math.min(rawHead.length, RAW_HEAD_REPORT_CAP)),
+      rawHeadTruncated: rawHead.length > RAW_HEAD_REPORT_CAP,
+      framing: record.framing,
+      contentLength: record.contentLength,
+      bodyBytes: record.bodyBytes,
+      bodyComplete: record.bodyComplete,
+      end: factsEnd(record, exchange.end),
+      firstByteMs: roundOrNull(exchange.firstByteMs),
+      headMs: roundOrNull(exchange.headMs),
+      completeMs: roundOrNull(exchange.completeMs),
+    },
+  };
+}
+
+function headFacts(head: ParsedHead): ResponseHead {
+  return {
+    statusLine: head.statusLine,
+    httpVersion: head.httpVersion,
+    statusCode: head.statusCode,
+    reason: head.reason,
+    headers: head.headers.map(([name, value]) => [name, value]),
+    headBytes: head.headBytes,
+  };
+}
+
+function factsEnd(record: ResponseRecord, end: ExchangeEnd): HttpFacts["response"]["end"] {
+  switch (end.kind) {
+    case "stopped":
+      return end.stop?.kind === "cancelled" ? "interrupted" : "timeout";
+    case "complete":
+      switch (record.stop) {
+        case "head_cap":
+        case "body_cap":
+          return "read_cap";
+        case "invalid_framing":
+        case "broken_chunks":
+          return "error";
+        default:
+          return "complete";
+      }
+    default:
+      return end.kind;
+  }
+}
+
+function httpSummary(outcome: HttpOutcome): string {
+  const { record, exchange } = outcome;
+  const end = exchange.end;
+  const ms = `${Math.round(end.elapsedMs)} ms`;
+  if (record.head !== null) {
+    const body = record.bodyComplete ? `${record.bodyBytes} body bytes` : `${record.bodyBytes} body bytes (incomplete)`;
+    return `${record.head.statusLine} · ${body} · ${ms}`;
+  }
+  if (record.noStatusLine) return `no status line: ${record.bytesReceived} bytes of HTTP/0.9-style reply · ${ms}`;
+  switch (end.kind) {
+    case "closed":
+      return record.bytesReceived === 0
+        ? `connection closed without a response after ${ms}`
+        : `connection closed after ${record.bytesReceived} bytes, inside the response head`;
+    case "reset":
+    case "error":
+      return `connection failed (${end.errorCode ?? "socket error"}) after ${record.bytesReceived} bytes · ${ms}`;
+    case "stopped":
+      return `no complete response head within ${ms} (${record.bytesReceived} bytes received)`;
+    case "complete":
+      return `response head over the read cap (at least ${record.rawHead?.length ?? 0} bytes)`;
+  }
+}
+
+function roundOrNull(ms: number | null): number | null {
+  return ms === null ? null : roundMs(ms);
+}
+
+/** A leg that never started (nothing to connect to, or the run stopped first): every phase skipped, with the reason. */
+export function notRunLegReport(
+  name: LegObservation["spec"]["name"],
+  target: { readonly port: number; readonly scheme: "http" | "https" },
+  address: string | null,
+  reason: string,
+): LegReport {
+  const skipped = (phase: LegPhase) => ({
+    name: phase,
+    status: "skipped" as const,
+    startedAt: null,
+    durationMs: null,
+    deadlineMs: null,
+    summary:
+      phase === "tls" && target.scheme === "http" ? "the request is plain HTTP: no TLS towards the origin" : reason,
+    skipReason:
+      phase === "tls" && target.scheme === "http" ? "the request is plain HTTP: no TLS towards the origin" : reason,
+    facts: null,
+  });
+  return {
+    name,
+    address,
+    port: target.port,
+    scheme: target.scheme,
+    phases: [skipped("tcp"), skipped("tls"), skipped("http")],
+  };
+}
