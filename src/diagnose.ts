@@ -21,7 +21,7 @@ import { type Bodies, redactDiagnosis } from "./report/redact-report.js";
 import { resolutionReport } from "./report/resolution-report.js";
 import type { Interruption, Report } from "./report/schema.js";
 import { SCHEMA_VERSION } from "./report/schema-version.js";
-import { decideVerdict } from "./report/verdict.js";
+import { decideVerdict, describeInterruption } from "./report/verdict.js";
 import { originGate } from "./resolve/origin-gate.js";
 import { startResolution } from "./resolve/resolve.js";
 import { roundMs } from "./text/round-ms.js";
@@ -47,7 +47,11 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
     );
     // The leg waits only for the name it connects to: at once for an --origin IP literal, while
     // the hostname's own lookup, which only informs, goes on beside it.
-    const gate = originGate(await resolution.target, request.origin !== null);
+    const target = await resolution.target;
+    const gate =
+      target.failure !== null && stopOf(run.signal)?.kind === "cancelled"
+        ? { address: null, blockedBy: "not run: interrupted by the user" }
+        : originGate(target, request.origin !== null);
     const origin: LegObservation | null =
       gate.address !== null && gate.blockedBy === null
         ? await runLeg(originLegSpec(request, options, gate.address), run.signal, (leg, phase, deadlineMs) =>
@@ -60,8 +64,14 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
     const interruption = interruptionOf(run.signal);
     const originLeg =
       origin !== null
-        ? legReport(origin, findings)
-        : notRunLegReport("origin", request, gate.address, gate.blockedBy ?? "not run: the run stopped");
+        ? legReport(origin, findings, interruption)
+        : notRunLegReport(
+            "origin",
+            request,
+            gate.address,
+            gate.blockedBy ??
+              `not run: ${interruption === null ? "the run stopped" : describeInterruption(interruption)}`,
+          );
     const wire = buildWireRequest(request);
     const address = origin?.spec.address ?? null;
     const report: Report = {

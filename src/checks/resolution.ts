@@ -43,6 +43,9 @@ export function isProxied(answer: NameAnswer): boolean | null {
 export function checkResolution(resolution: ResolutionObservation, address: string | null): Finding[] {
   const { hostname: host, origin } = resolution;
   const findings: Finding[] = [];
+  // A lookup that Ctrl-C cut short says nothing about the name.
+  const cut = (answer: NameAnswer) => answer.failure !== null && resolution.stop?.kind === "cancelled";
+  if (cut(host) || (origin !== null && cut(origin))) return findings;
   if (host.failure !== null) findings.push(hostnameUnresolvable(host, host.failure, origin !== null));
   else if (isProxied(host)) findings.push(proxied(host));
   else findings.push(notProxied(host));

@@ -19,12 +19,17 @@ import type {
 import { formatEndpoint } from "../net/endpoint.js";
 import { ipFamily } from "../net/ip-literal.js";
 import { roundMs } from "../text/round-ms.js";
-import type { HttpFacts, LegPhaseResult, LegReport, ResponseHead, TcpFacts, TlsFacts } from "./schema.js";
+import type { HttpFacts, Interruption, LegPhaseResult, LegReport, ResponseHead, TcpFacts, TlsFacts } from "./schema.js";
+import { describeInterruption } from "./verdict.js";
 
 /** The report keeps at most this much of the raw final head. */
 const RAW_HEAD_REPORT_CAP = 64 * 1024;
 
-export function legReport(leg: LegObservation, findings: readonly Finding[]): LegReport {
+export function legReport(
+  leg: LegObservation,
+  findings: readonly Finding[],
+  interruption: Interruption | null,
+): LegReport {
   const { spec } = leg;
   const errorIn = (phase: LegPhase) =>
     findings.some((f) => f.leg === spec.name && f.phase === phase && f.severity === "error");
@@ -34,9 +39,9 @@ export function legReport(leg: LegObservation, findings: readonly Finding[]): Le
     port: spec.port,
     scheme: spec.tls === null ? "http" : "https",
     phases: [
-      phaseResult("tcp", leg.tcp, errorIn("tcp"), leg, tcpFacts, tcpSummary),
-      phaseResult("tls", leg.tls, errorIn("tls"), leg, tlsFacts, tlsSummary),
-      phaseResult("http", leg.http, errorIn("http"), leg, httpFacts, httpSummary),
+      phaseResult("tcp", leg.tcp, errorIn("tcp"), leg, interruption, tcpFacts, tcpSummary),
+      phaseResult("tls", leg.tls, errorIn("tls"), leg, interruption, tlsFacts, tlsSummary),
+      phaseResult("http", leg.http, errorIn("http"), leg, interruption, httpFacts, httpSummary),
     ] as LegPhaseResult[],
   };
 }
@@ -46,11 +51,12 @@ function phaseResult<T, F>(
   run: PhaseRun<T>,
   hasError: boolean,
   leg: LegObservation,
+  interruption: Interruption | null,
   facts: (outcome: T, leg: LegObservation) => F,
   summary: (outcome: T, leg: LegObservation) => string,
 ) {
   if (run.status === "not_run") {
-    const reason = notRunReason(name, run.because, leg);
+    const reason = notRunReason(name, run.because, leg, interruption);
     return {
       name,
       status: "skipped",
@@ -99,8 +105,14 @@ function isFailure(outcome: unknown): boolean {
   return kind === "failed" || kind === "stopped";
 }
 
-function notRunReason(phase: LegPhase, because: NotRunReason, leg: LegObservation): string {
-  if (because === "stopped") return "not run: the run stopped before this phase";
+function notRunReason(
+  phase: LegPhase,
+  because: NotRunReason,
+  leg: LegObservation,
+  interruption: Interruption | null,
+): string {
+  if (because === "stopped")
+    return `not run: ${interruption === null ? "the run stopped" : describeInterruption(interruption)}`;
   if (because === "not_applicable") return "the request is plain HTTP: no TLS towards the origin";
   const earlier = phase === "http" && leg.tls.status === "ran" ? "tls" : "tcp";
   return `not run: the ${earlier} phase failed`;

@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import { FINDING_CATALOGUE, type Finding, type FindingCode } from "../findings/catalogue.js";
-import type { EvidenceKind, EvidenceShape } from "../findings/evidence.js";
+import type { Evidence, EvidenceKind, EvidenceShape } from "../findings/evidence.js";
 import { LEG_NAMES } from "../legs/leg-name.js";
 import { SCHEMA_VERSION } from "./schema-version.js";
 
@@ -46,8 +46,10 @@ const EVIDENCE_KINDS: Readonly<Record<EvidenceKind, z.ZodType>> = {
   "wire[]": z.array(wireText),
 };
 
-function evidenceSchema(shape: EvidenceShape) {
-  return z.strictObject(Object.fromEntries(Object.entries(shape).map(([key, kind]) => [key, EVIDENCE_KINDS[kind]])));
+/** Exactly the keys the code declares, each of its kind (the TypeScript side is `EvidenceFor<code>`). */
+function evidenceSchema(shape: EvidenceShape): z.ZodType<Evidence> {
+  const keys = Object.entries(shape).map(([key, kind]) => [key, EVIDENCE_KINDS[kind]] as const);
+  return z.strictObject(Object.fromEntries(keys)) as unknown as z.ZodType<Evidence>;
 }
 
 const findingBase = {

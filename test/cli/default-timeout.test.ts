@@ -63,12 +63,13 @@ test("when --max-time cuts a phase, the report says so and names that deadline, 
   assert.equal(result.killedAfterLimit, false);
   const report = JSON.parse(result.stdout) as {
     complete: boolean;
-    interruption: string | null;
+    interruption: { kind: string; ms: number | null } | null;
     findings: { code: string; evidence: Record<string, unknown> }[];
   };
   assert.equal(report.complete, false);
-  assert.match(report.interruption ?? "", /--max-time/);
+  assert.deepEqual(report.interruption, { kind: "run_deadline", ms: 1000 });
   const timeout = report.findings.find((f) => f.code === "http.response_timeout");
   assert.equal(timeout?.evidence.timeoutMs, 1000);
+  assert.equal(timeout?.evidence.deadline, "run", "the whole-run deadline fired, not the per-phase one");
   assert.ok(result.elapsedMs < 8_000, `took ${result.elapsedMs} ms`);
 });

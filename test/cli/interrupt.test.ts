@@ -12,6 +12,7 @@ import { type AddressInfo, createServer, type Server, Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { type DnsServer, startDnsServer } from "../../src/lab/dns-server.js";
 import { outputDocumentSchema } from "../../src/report/schema.js";
+import { phaseOf, phasesOf } from "../support/report-phases.js";
 import { runCli } from "../support/run-cli.js";
 
 const HOSTNAME = "silent.lab.diag520.test";
@@ -105,7 +106,7 @@ describe("Ctrl-C during a probe", () => {
     assert.equal(result.killedAfterLimit, false);
     assert.equal(result.code, 130, result.stderr);
     assert.ok(stopMs < PROMPT_MS, `stopped ${Math.round(stopMs)} ms after SIGINT`);
-    assert.match(result.stdout, /\[incomplete: interrupted by the user\]/);
+    assert.match(result.stdout, /\[incomplete: interrupted by the user \(Ctrl-C\)\]/);
     assert.match(result.stdout, /http .*interrupted before the phase finished/);
     assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
   });
@@ -123,9 +124,9 @@ describe("Ctrl-C during a probe", () => {
     const doc = outputDocumentSchema.parse(JSON.parse(result.stdout));
     assert.ok(doc.kind === "report");
     assert.equal(doc.complete, false);
-    assert.equal(doc.interruption, "interrupted by the user");
+    assert.deepEqual(doc.interruption, { kind: "cancelled", ms: null });
     assert.equal(doc.exitCode, 130);
-    const http = doc.phases.find((phase) => phase.name === "http");
+    const http = phaseOf(doc, "http");
     assert.equal(http?.status, "skipped");
     assert.match(http?.skipReason ?? "", /interrupted/);
     assert.ok(
@@ -141,9 +142,9 @@ describe("Ctrl-C during a probe", () => {
     const doc = outputDocumentSchema.parse(JSON.parse(result.stdout));
     assert.ok(doc.kind === "report");
     assert.equal(doc.complete, false);
-    const statuses = Object.fromEntries(doc.phases.map((phase) => [phase.name, phase.status]));
+    const statuses = Object.fromEntries(phasesOf(doc).map((phase) => [phase.name, phase.status]));
     assert.deepEqual(statuses, { dns: "passed", tcp: "passed", tls: "skipped", http: "skipped" });
-    assert.match(doc.phases.find((phase) => phase.name === "http")?.skipReason ?? "", /interrupted by the user/);
+    assert.match(phaseOf(doc, "http")?.skipReason ?? "", /interrupted by the user/);
   });
 
   test("--json, interrupted while the resolver is silent: exit 130 at once, nothing after DNS ran", async () => {
@@ -165,7 +166,7 @@ describe("Ctrl-C during a probe", () => {
       const doc = outputDocumentSchema.parse(JSON.parse(result.stdout));
       assert.ok(doc.kind === "report");
       assert.equal(doc.complete, false);
-      const statuses = Object.fromEntries(doc.phases.map((phase) => [phase.name, phase.status]));
+      const statuses = Object.fromEntries(phasesOf(doc).map((phase) => [phase.name, phase.status]));
       assert.deepEqual(statuses, { dns: "skipped", tcp: "skipped", tls: "skipped", http: "skipped" });
     } finally {
       silentDns.close();

@@ -7,6 +7,9 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { parseCommandLine } from "../../src/cli/command-line.js";
+import { UsageError } from "../../src/errors.js";
+import { toOneLine } from "../../src/input/usage-message.js";
 import { outputDocumentSchema } from "../../src/report/schema.js";
 import { repoRoot } from "../support/paths.js";
 import { runCli } from "../support/run-cli.js";
@@ -158,13 +161,37 @@ function assertOneLine(stderr: string): string {
   return stderr.slice(0, -1);
 }
 
-describe("usage errors", { concurrency: 4 }, () => {
+/** The line the CLI prints for a usage error, computed in-process from the parser's rejection. */
+async function usageLine(args: readonly string[]): Promise<string> {
+  try {
+    await parseCommandLine(args, {});
+  } catch (error) {
+    assert.ok(error instanceof UsageError, `a usage error, not ${String(error)}`);
+    return `diag520: ${toOneLine(error.message)}\n`;
+  }
+  assert.fail(`${JSON.stringify(args)} was accepted`);
+}
+
+// Every row in-process: the parser is a pure function of the arguments.
+describe("usage errors: each rejected input, one line naming the argument", () => {
   for (const row of ROWS) {
-    test(`${JSON.stringify(row.args)} → exit 2, one line`, async () => {
+    test(`${JSON.stringify(row.args)}`, async () => {
+      assert.match(assertOneLine(await usageLine(row.args)), row.message);
+    });
+  }
+});
+
+// The wiring, through the real binary, for a few rows: exit 2, the line on stderr, and with --json the document.
+const WIRED = [0, 1, 10, 16, ROWS.length - 2].map((index) => ROWS[index] as (typeof ROWS)[number]);
+
+describe("usage errors through the binary", { concurrency: 4 }, () => {
+  for (const row of WIRED) {
+    test(`${JSON.stringify(row.args)} → exit 2, one line, nothing on stdout`, async () => {
       const result = await runCli(row.args);
       assert.equal(result.code, 2, result.stderr);
       assert.equal(result.stdout, "");
       assert.match(assertOneLine(result.stderr), row.message);
+      assert.equal(result.stderr, await usageLine(row.args));
     });
 
     test(`--json ${JSON.stringify(row.args)} → exit 2, one line, an error document`, async () => {
@@ -179,13 +206,4 @@ describe("usage errors", { concurrency: 4 }, () => {
       assert.equal(`diag520: ${doc.error.message}`, line);
     });
   }
-
-  test("with --json, the error is also a JSON document on stdout", async () => {
-    const result = await runCli(["example.com", "--port", "0", "--json"]);
-    assert.equal(result.code, 2);
-    const doc = outputDocumentSchema.parse(JSON.parse(result.stdout));
-    assert.equal(doc.kind, "error");
-    assert.ok(doc.kind === "error" && doc.error.type === "usage" && /--port/.test(doc.error.message));
-    assert.equal(result.stderr.trim().split("\n").length, 1);
-  });
 });

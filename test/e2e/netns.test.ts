@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { outputDocumentSchema, type Report } from "../../src/report/schema.js";
+import { outputDocumentSchema, type ReportDocument as Report } from "../../src/report/schema.js";
 import {
   addBlackholeRoute,
   createNetns,
@@ -19,6 +19,7 @@ import {
   UNREACHABLE_ADDRESS,
 } from "../support/netns.js";
 import { guardPath } from "../support/paths.js";
+import { phaseOf, phasesOf } from "../support/report-phases.js";
 import { CLI_PATH, cleanEnv } from "../support/run-cli.js";
 
 /** Any port will do: no server is needed where no SYN gets through. */
@@ -91,7 +92,7 @@ describe("faults staged in a network namespace, diagnosed by the real binary", (
     assert.equal(errors[0]?.edgeStatus, 522);
     assert.equal(result.report.verdict.edgeStatus, 522);
     assert.equal(result.report.complete, true, "a connect timeout is a finding, not an interruption");
-    const statuses = result.report.phases.map((phase) => `${phase.name}:${phase.status}`);
+    const statuses = phasesOf(result.report).map((phase) => `${phase.name}:${phase.status}`);
     assert.deepEqual(statuses, ["dns:passed", "tcp:failed", "tls:skipped", "http:skipped"]);
   });
 
@@ -117,7 +118,7 @@ describe("faults staged in a network namespace, diagnosed by the real binary", (
     );
     assert.equal(errors[0]?.edgeStatus, 523);
     assert.equal(result.report.verdict.edgeStatus, 523);
-    const tcp = result.report.phases.find((phase) => phase.name === "tcp");
+    const tcp = phaseOf(result.report, "tcp");
     assert.equal(tcp?.status, "failed");
   });
 });

@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { type Lab, startLab } from "../../src/lab/lab.js";
 import { outputDocumentSchema, type Report } from "../../src/report/schema.js";
 import { harErrors } from "../artifacts/har-validator.js";
+import { phaseOf, phasesOf } from "../support/report-phases.js";
 import { runCli } from "../support/run-cli.js";
 
 const BEARER = "s3cr3t-bearer-token-do-not-leak";
@@ -71,9 +72,9 @@ describe("support-ticket artefacts from the real binary", { concurrency: 2 }, ()
   test("Set-Cookie values from the origin are redacted too, and --no-redact shows them", async () => {
     const redacted = await runCli([...argsOf("headers-too-large"), "--json"]);
     const report = JSON.parse(redacted.stdout) as Report;
-    const http = report.phases.find((p) => p.name === "http");
-    const cookies =
-      http?.name === "http" ? (http.facts?.response.head?.headers ?? []).filter(([n]) => /^set-cookie$/i.test(n)) : [];
+    const cookies = (phaseOf(report, "http")?.facts?.response.head?.headers ?? []).filter(([n]) =>
+      /^set-cookie$/i.test(n),
+    );
     assert.ok(cookies.length > 0);
     assert.ok(cookies.every(([, value]) => value === "[REDACTED]"));
     const shown = await runCli([...argsOf("headers-too-large"), "--json", "--no-redact", ...secretHeaders.slice(0, 2)]);
@@ -104,7 +105,7 @@ describe("support-ticket artefacts from the real binary", { concurrency: 2 }, ()
     const report = outputDocumentSchema.parse(JSON.parse(result.stdout)) as Report;
     assert.equal(report.target.scheme, "https");
     assert.deepEqual(
-      report.phases.map((p) => p.name),
+      phasesOf(report).map((p) => p.name),
       ["dns", "tcp", "tls", "http"],
     );
     const entry = (JSON.parse(readFileSync(har, "utf8")) as { log: { entries: { response: { status: number } }[] } })

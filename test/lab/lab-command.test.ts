@@ -60,6 +60,7 @@ function options(overrides: Partial<LabCommandOptions>): {
       stderr: err.stream,
       signal: AbortSignal.abort(),
       cliPath: obedientCli,
+      execPath: process.execPath,
       ...overrides,
     },
     stdout: out.text,
