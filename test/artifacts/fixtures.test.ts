@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { reportSchema } from "../../src/report/schema.js";
+import { assertValidReport } from "../support/valid-report.js";
 import { FIXTURE_NAMES, type Fixtures, startFixtures } from "./report-fixtures.js";
 
 // The artefact tests build on these diagnoses: each must be the outcome it is named after, and a
@@ -30,8 +30,7 @@ for (const name of FIXTURE_NAMES) {
   test(`the ${name} fixture is a valid report, redacted or not, decided by ${EXPECTED_DECIDING_CODE[name] ?? "no finding"}`, async () => {
     for (const mode of ["redacted", "unredacted"] as const) {
       const { report } = await fixtures.diagnosis(name, mode);
-      const result = reportSchema.safeParse(report);
-      assert.ok(result.success, `${mode}: ${result.error?.message}`);
+      assertValidReport(report, `${name}, ${mode}`);
       assert.equal(report.complete, true);
       assert.equal(report.verdict.decidingFinding?.code ?? null, EXPECTED_DECIDING_CODE[name], mode);
     }

@@ -18,9 +18,10 @@ import { renderHuman } from "../../src/render/human.js";
 import { plainStyle } from "../../src/render/style.js";
 import { redactDiagnosis } from "../../src/report/redact-report.js";
 import { REDACTED } from "../../src/report/redaction.js";
-import { type Report, reportSchema } from "../../src/report/schema.js";
+import type { Report } from "../../src/report/schema.js";
 import { harErrors } from "../artifacts/har-validator.js";
 import { diagnoseScripted, type ScriptedAnswer, startScriptedOrigin } from "../support/scripted-origin.js";
+import { assertValidReport, validated } from "../support/valid-report.js";
 import {
   EXTRA_REDACTED,
   FIXTURE_NAMES,
@@ -178,7 +179,7 @@ describe("against scripted origins", () => {
   ): Promise<Diagnosis> {
     const origin = await startScriptedOrigin(answer);
     try {
-      return await diagnoseScripted(origin, { request: { headers }, options: { redact } });
+      return await validated(diagnoseScripted(origin, { request: { headers }, options: { redact } }));
     } finally {
       await origin.close();
     }
@@ -350,8 +351,7 @@ describe("secrets that look like identifiers", () => {
       const outside = changedPaths(plain.report, redacted.report).filter((path) => !isWireField(plain.report, path));
       assert.deepEqual(outside, []);
       for (const diagnosis of [redacted, diagnosed]) {
-        const result = reportSchema.safeParse(diagnosis.report);
-        assert.ok(result.success, result.error?.message);
+        assertValidReport(diagnosis.report, `${name}, redacted`);
         assert.deepEqual(harErrors(buildHar(diagnosis)), []);
         assert.equal(diagnosis.report.target.scheme, plain.report.target.scheme);
         assert.deepEqual(

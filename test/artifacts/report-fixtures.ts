@@ -15,6 +15,7 @@ import {
   type ScriptedOrigin,
   startScriptedOrigin,
 } from "../support/scripted-origin.js";
+import { validated } from "../support/valid-report.js";
 
 export const SECRETS = {
   bearer: "s3cr3t-bearer-token-0123",
@@ -154,7 +155,7 @@ export interface Fixtures {
   diagnosis(name: FixtureName, mode?: RedactionMode): Promise<Diagnosis>;
   /** Runs every fixture in both modes at once, so that a file pays the stalled origin's deadline once. */
   diagnoseAll(): Promise<void>;
-  /** A fresh diagnosis of a fixture's origin, with overrides on top of the fixture's request and options. */
+  /** A fresh diagnosis of a fixture's origin, with overrides on top of the fixture's request and options (schema-checked). */
   diagnose(name: FixtureName, overrides?: LabDiagnosisOverrides): Promise<Diagnosis>;
   close(): Promise<void>;
 }
@@ -180,9 +181,9 @@ export async function startFixtures(): Promise<Fixtures> {
       request: { path: FIXTURE_PATH, headers: SECRET_HEADERS, ...overrides.request },
       options: { redact: [...EXTRA_REDACTED], ...source.options, ...overrides.options },
     };
-    return "lab" in source
-      ? diagnoseLabOrigin(lab, source.lab, merged)
-      : diagnoseScripted(origins[source.script], merged);
+    const running =
+      "lab" in source ? diagnoseLabOrigin(lab, source.lab, merged) : diagnoseScripted(origins[source.script], merged);
+    return validated(running, `the ${name} fixture`);
   };
   const cache = new Map<string, Promise<Diagnosis>>();
   const diagnosis = (name: FixtureName, mode: RedactionMode = "redacted"): Promise<Diagnosis> => {

@@ -8,6 +8,7 @@ import { reproduceCommand } from "../../src/artifacts/reproduce-command.js";
 import { buildWireRequest, type HeaderField } from "../../src/http/request.js";
 import type { DiagnoseRequest } from "../../src/options.js";
 import { diagnoseScripted, startScriptedOrigin } from "../support/scripted-origin.js";
+import { validated } from "../support/valid-report.js";
 
 const BASE: DiagnoseRequest = {
   hostname: "example.com",
@@ -163,16 +164,18 @@ test("the curl line of a diagnosis, pasted into sh, makes the same request to th
   if (!(await hasCurl())) return t.skip("curl is not installed");
   const origin = await startScriptedOrigin(() => ({ bytes: "HTTP/1.1 204 No Content\r\n\r\n" }));
   t.after(() => origin.close());
-  const { report } = await diagnoseScripted(origin, {
-    request: {
-      method: "DELETE",
-      path: "/a/../b%20c?q=[1]&x={y}",
-      headers: [
-        ["X-Quote", "it's `id` $(id) $HOME"],
-        ["X-Empty", ""],
-      ],
-    },
-  });
+  const { report } = await validated(
+    diagnoseScripted(origin, {
+      request: {
+        method: "DELETE",
+        path: "/a/../b%20c?q=[1]&x={y}",
+        headers: [
+          ["X-Quote", "it's `id` $(id) $HOME"],
+          ["X-Empty", ""],
+        ],
+      },
+    }),
+  );
   const { code, stderr } = await runShell(report.reproduce.curl);
   assert.equal(code, 0, stderr);
   assert.equal(origin.requests.length, 2);

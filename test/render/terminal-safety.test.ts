@@ -14,6 +14,7 @@ import { loadStyle, plainStyle } from "../../src/render/style.js";
 import { outputDocumentSchema, type Report } from "../../src/report/schema.js";
 import { type CliResult, runCli } from "../support/run-cli.js";
 import { diagnoseScripted, type ScriptedOrigin, startScriptedOrigin } from "../support/scripted-origin.js";
+import { validated } from "../support/valid-report.js";
 
 const CLEAR_SCREEN = "\x1b[2J\x1b[H";
 const RETITLE = "\x1b]0;pwned\x07";
@@ -109,7 +110,7 @@ function assertReasonShownEscaped(text: string): void {
 describe("renderHuman, on diagnoses made in-process", () => {
   const diagnoses: Partial<Record<Kind, Diagnosis>> = {};
   before(async () => {
-    for (const kind of KINDS) diagnoses[kind] = await diagnoseScripted(originOf(kind));
+    for (const kind of KINDS) diagnoses[kind] = await validated(diagnoseScripted(originOf(kind)), kind);
   });
 
   function rendered(kind: Kind, colour: boolean): Promise<string> {
@@ -138,9 +139,9 @@ describe("renderHuman, on diagnoses made in-process", () => {
   }
 
   it("escapes a display name that reorders text (an IDN shown in Unicode)", async () => {
-    const { report } = await diagnoseScripted(originOf("obsText"), {
-      request: { displayHostname: "exe\u202egnp.localhost" },
-    });
+    const { report } = await validated(
+      diagnoseScripted(originOf("obsText"), { request: { displayHostname: "exe\u202egnp.localhost" } }),
+    );
     const text = renderHuman(report, plainStyle);
     assertNoRawControl(text, "headline");
     assert.match(text.split("\n")[0] ?? "", /exe\\u202egnp\.localhost \(localhost\)/);
