@@ -32,7 +32,7 @@ export const SECRET_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ["X-Trace", "visible-value"],
 ];
 
-export const FIXTURE_PATH = "/login?next=%2Fhome&flag";
+const FIXTURE_PATH = "/login?next=%2Fhome&flag";
 
 /** `--redact x-API-key`, spelled as a user might: names are matched case-insensitively. */
 export const EXTRA_REDACTED = ["x-API-key"] as const;
@@ -55,7 +55,7 @@ function withLength(statusLine: string, fields: readonly string[], body: Buffer)
  * backtick runs that try to close a Markdown fence, a terminal escape, Markdown and HTML
  * that would be live outside a code block, and a planted Set-Cookie secret.
  */
-export const HOSTILE_HEAD =
+const HOSTILE_HEAD =
   "HTTP/1.1 200 OK\r\n" +
   "X-Fence: ```` and ``` \r\n" +
   "Bad Header\u0000Line\u00ff\r\n" +
@@ -129,7 +129,7 @@ type FixtureSource =
  * Each kind of outcome, and where it comes from. The stalled origin gets a short phase deadline:
  * long enough for loopback on a busy machine, short enough to keep a test file fast.
  */
-export const FIXTURES = {
+const FIXTURES = {
   healthy: { script: "healthy" },
   healthyTls: { lab: "healthy-https" },
   emptyReply: { lab: "empty-reply" },
