@@ -1,16 +1,33 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
-import { codeBlock, markdownInline, renderMarkdownReport } from "../../src/artifacts/markdown-report.js";
-import { redactDiagnosis } from "../../src/artifacts/redact.js";
-import { emptyReply, healthy, invalidHeader, REQUEST, refused } from "./report-fixtures.js";
+import { after, before, test } from "node:test";
+import {
+  codeBlock,
+  type MarkdownEnvironment,
+  markdownInline,
+  renderMarkdownReport,
+} from "../../src/artifacts/markdown-report.js";
+import { exitCodeFor } from "../../src/cli/exit-code.js";
+import type { Report } from "../../src/report/schema.js";
+import { type Fixtures, startFixtures } from "./report-fixtures.js";
 
-const ENV = {
-  version: "0.1.0",
-  node: "v20.20.2",
-  os: "linux 6.1 x64",
-  nowUtc: "2026-11-22T04:00:05Z",
-  sourceAddress: "192.0.2.99",
-};
+let fixtures: Fixtures;
+before(async () => {
+  fixtures = await startFixtures();
+});
+after(() => fixtures.close());
+
+/** What the CLI passes: its own environment, and the exit code it computed over the run. */
+function render(report: Report): string {
+  const env: MarkdownEnvironment = {
+    version: "0.1.0",
+    node: "v20.20.2",
+    os: "linux 6.1 x64",
+    nowUtc: "2026-11-22T04:00:05Z",
+    sourceAddress: "192.0.2.99",
+    exitCode: exitCodeFor([report]),
+  };
+  return renderMarkdownReport(report, env);
+}
 
 interface Block {
   fence: string;
@@ -42,8 +59,8 @@ function parseFences(markdown: string): { prose: string[]; blocks: Block[] } {
   return { prose, blocks };
 }
 
-test("the response head is shown escaped in a code block that origin backticks cannot close", () => {
-  const markdown = renderMarkdownReport(redactDiagnosis(invalidHeader(), REQUEST, []), ENV);
+test("the response head is shown escaped in a code block that origin backticks cannot close", async () => {
+  const markdown = render((await fixtures.diagnosis("invalidHeader")).report);
   const { prose, blocks } = parseFences(markdown);
   const headBlock = blocks.find((block) => block.lines[0]?.startsWith("HTTP/1.1 200 OK"));
   assert.ok(headBlock, "the response head has its own block");
@@ -51,10 +68,10 @@ test("the response head is shown escaped in a code block that origin backticks c
   assert.deepEqual(headBlock.lines, [
     "HTTP/1.1 200 OK\\r\\n",
     "X-Fence: ```` and ``` \\r\\n",
+    "Bad Header\\x00Line\\xff\\r\\n",
     "```\\r\\n",
     "``````````\\r\\n",
     "Set-Cookie: [REDACTED]\\r\\n",
-    "Bad Header\\x00Line\\xff\\r\\n",
     "\\x1b[31mred\\r\\n",
     "[click](http://evil.example/) <script>alert(1)</script>\\r\\n",
     "\\r\\n",
@@ -68,20 +85,20 @@ test("the response head is shown escaped in a code block that origin backticks c
   assert.doesNotMatch(markdown, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
 });
 
-test("evidence with origin bytes sits in an escaped code block", () => {
-  const markdown = renderMarkdownReport(invalidHeader(), ENV);
-  const { blocks } = parseFences(markdown);
-  const evidence = blocks.find((block) => block.lines.some((line) => line.startsWith("line: ")));
-  assert.ok(evidence);
+test("evidence with origin bytes sits in an escaped code block", async () => {
+  const { blocks } = parseFences(render((await fixtures.diagnosis("invalidHeader")).report));
+  const evidence = blocks.find((block) => block.lines.includes("problem: nul"));
+  assert.ok(evidence, "the finding's evidence has its own block");
   assert.ok(evidence.lines.includes("line: Bad Header\\x00Line\\xff"));
-  assert.ok(evidence.lines.includes("fence: ``````````"));
+  assert.ok(evidence.lines.includes("byte: \\x00"));
+  assert.ok(evidence.lines.includes("lineNumbers: [3, 4, 5, 7, 8]"));
 });
 
-test("a healthy report has every section a ticket needs", () => {
-  const diagnosis = redactDiagnosis(healthy(), REQUEST, ["X-Api-Key"]);
-  const markdown = renderMarkdownReport(diagnosis, ENV);
+test("a healthy report has every section a ticket needs", async () => {
+  const { report } = await fixtures.diagnosis("healthy");
+  const markdown = render(report);
   for (const heading of [
-    "# diag520 report: example.com",
+    "# diag520 report: localhost",
     "## Findings",
     "## Likely causes and fixes",
     "## What could not be checked from here",
@@ -93,41 +110,83 @@ test("a healthy report has every section a ticket needs", () => {
   ]) {
     assert.ok(markdown.includes(`\n${heading}\n`) || markdown.startsWith(`${heading}\n`), heading);
   }
-  assert.match(markdown, /\*\*Verdict:\*\* the CDN would pass the response on/);
+  assert.match(
+    markdown,
+    /\*\*Verdict:\*\* no fault found that would make the CDN fail this request: the origin answered 200 OK in [\d.]+ ms \(1 warning below\)/,
+  );
   assert.match(markdown, /Predicted edge status: none/);
-  assert.match(markdown, /\| tls \| passed \| 4\.5 ms \| TLSv1\.3 \|/);
+  assert.match(markdown, /- Origin diagnosed: `127\.0\.0\.1`\n/, "--origin is the address: not repeated");
+  assert.match(markdown, /, exit code 0\n/);
+  assert.match(markdown, /### ⚠️ warning `http\.invalid_header`: A header field line is malformed/);
   assert.match(markdown, /\| diagnosed from \| 192\.0\.2\.99 \|/);
   assert.match(markdown, /\| Node\.js \| v20\.20\.2 \|/);
+  assert.match(markdown, /\| tls \| skipped \| {2}\| the request is plain HTTP: no TLS towards the origin \|/);
   assert.match(markdown, /Redacted: the values of `authorization`, `cookie`, `set-cookie`, `x-api-key`/);
   const { blocks } = parseFences(markdown);
   const curl = blocks.find((block) => block.info === "sh");
-  assert.deepEqual(curl?.lines, [diagnosis.report.reproduce.curl]);
+  assert.deepEqual(curl?.lines, [report.reproduce.curl]);
   const request = blocks.find((block) => block.lines[0]?.startsWith("GET /login"));
   assert.ok(request?.lines.includes("Authorization: [REDACTED]\\r\\n"));
+  assert.ok(request?.lines.includes("X-Trace: visible-value\\r\\n"));
 });
 
-test("an error report leads with the verdict and the predicted edge status", () => {
-  const markdown = renderMarkdownReport(emptyReply(), ENV);
+test("the timings table shows the TLS phase of an https origin", async () => {
+  const markdown = render((await fixtures.diagnosis("healthyTls")).report);
+  assert.match(markdown, /\| tls \| passed \| [\d.]+ ms \| TLSv1\.3 \S+, certificate valid \([\d.]+ ms\) \|/);
+  assert.match(markdown, /\| http \| passed \| [\d.]+ ms \| HTTP\/1\.1 200 OK · 27 body bytes · \d+ ms \|/);
+  assert.match(markdown, /HTTP, counted from the request being written: first byte [\d.]+ ms/);
+});
+
+test("an error report leads with the verdict and the predicted edge status", async () => {
+  const markdown = render((await fixtures.diagnosis("emptyReply")).report);
   assert.match(
     markdown,
     /\*\*Verdict:\*\* the CDN would answer 520: the origin closed the connection without sending a response/,
   );
   assert.match(markdown, /Predicted edge status: \*\*520\*\*/);
+  assert.match(markdown, /, exit code 1\n/);
   assert.match(
     markdown,
     /### ❌ error `http\.empty_reply`: The origin closed the connection without sending a response/,
   );
+  assert.match(markdown, /\nLeg origin, phase http, edge status 520: The origin accepted the connection/);
   assert.match(markdown, /Nothing to show: no response bytes arrived/);
   assert.match(
     markdown,
-    /1\. \*\*The origin web server is down or crashing\*\* \(likelihood high; supported by `http\.empty_reply`\)/,
+    /1\. \*\*The origin server is down, overloaded or crashing\*\* \(likelihood high; supported by `http\.empty_reply`\)/,
   );
 });
 
-test("a request that was never sent says why", () => {
-  const markdown = renderMarkdownReport(refused(), ENV);
-  assert.match(markdown, /Not sent: the TCP connection failed/);
-  assert.match(markdown, /\| http \| skipped \| {2}\| the TCP connection failed \|/);
+test("a request that was never sent says why", async () => {
+  const markdown = render((await fixtures.diagnosis("refused")).report);
+  assert.match(markdown, /Not sent: not run: the tcp phase failed/);
+  assert.match(markdown, /\| http \| skipped \| {2}\| not run: the tcp phase failed \|/);
+  assert.match(markdown, /\| tcp \| failed \| [\d.]+ ms \| 127\.0\.0\.1:\d+ refused the connection \(ECONNREFUSED\)/);
+});
+
+test("no address: the report says so, and the finding comes from the resolution step", async () => {
+  const markdown = render((await fixtures.diagnosis("noAddress")).report);
+  assert.match(markdown, /- Origin diagnosed: no address found\n/);
+  assert.match(markdown, /\nPhase dns: dns-unresolvable\.lab\.diag520\.test has no A or AAAA answer/);
+  assert.match(markdown, /\| diagnosed from \| 192\.0\.2\.99 \|/);
+});
+
+test("an incomplete run says which deadline or interruption cut it short, in the CLI's words", async () => {
+  const controller = new AbortController();
+  const cancelled = await fixtures.diagnose("responseTimeout", {
+    options: {
+      signal: controller.signal,
+      onPhaseStart: ({ phase }) => {
+        if (phase === "http") controller.abort();
+      },
+    },
+  });
+  const markdown = render(cancelled.report);
+  assert.match(markdown, /- \*\*Incomplete run:\*\* interrupted by the user \(Ctrl-C\)\n/);
+  assert.match(markdown, /, exit code 130\n/);
+
+  const stopped = await fixtures.diagnose("responseTimeout", { options: { maxTimeMs: 300, timeoutMs: 10_000 } });
+  assert.match(render(stopped.report), /- \*\*Incomplete run:\*\* stopped by --max-time \(300 ms\)\n/);
 });
 
 test("inline text cannot open Markdown or HTML", () => {

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { once } from "node:events";
-import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { createServer as createTlsServer } from "node:tls";
 import { reproduceCommand } from "../../src/artifacts/reproduce-command.js";
-import { DEFAULTS, type DiagnoseRequest } from "../../src/options.js";
+import { buildWireRequest, type HeaderField } from "../../src/http/request.js";
+import type { DiagnoseRequest } from "../../src/options.js";
+import { diagnoseScripted, startScriptedOrigin } from "../support/scripted-origin.js";
+import { validated } from "../support/valid-report.js";
 
 const BASE: DiagnoseRequest = {
   hostname: "example.com",
@@ -20,6 +22,11 @@ const BASE: DiagnoseRequest = {
   userAgent: "Mozilla 5.0",
 };
 const PREFIX = "curl -v -sS -o /dev/null --noproxy '*' --globoff --path-as-is";
+
+/** The fields as diag520 sends them (Host, User-Agent and Accept first), as the report carries them. */
+function sent(request: DiagnoseRequest): readonly HeaderField[] {
+  return buildWireRequest(request).headers;
+}
 
 const CASES: { name: string; request: Partial<DiagnoseRequest>; address: string | null; expected: string }[] = [
   {
@@ -80,16 +87,53 @@ const CASES: { name: string; request: Partial<DiagnoseRequest>; address: string 
     expected: `${PREFIX} -A 'Mozilla 5.0' https://example.com:443/login`,
   },
   {
+    name: "no address over http: no Host field either, the URL names the host",
+    request: { scheme: "http", port: 80 },
+    address: null,
+    expected: `${PREFIX} -A 'Mozilla 5.0' http://example.com:80/login`,
+  },
+  {
     name: "an IP-literal hostname is redirected with --connect-to",
     request: { hostname: "192.0.2.1" },
     address: "203.0.113.7",
     expected: `${PREFIX} --connect-to 192.0.2.1:443:203.0.113.7:443 -A 'Mozilla 5.0' https://192.0.2.1:443/login`,
   },
+  {
+    name: "an IP-literal http hostname that is the address needs nothing more",
+    request: { hostname: "203.0.113.7", scheme: "http", port: 80 },
+    address: "203.0.113.7",
+    expected: `${PREFIX} -A 'Mozilla 5.0' http://203.0.113.7:80/login`,
+  },
+  {
+    name: "a Host the user set is sent as they set it",
+    request: { headers: [["Host", "other.example"]] },
+    address: "203.0.113.7",
+    expected: `${PREFIX} --resolve example.com:443:203.0.113.7 -H 'Host: other.example' -A 'Mozilla 5.0' https://example.com:443/login`,
+  },
+  {
+    name: "Accept: */* is left to curl, whose default it is; another Accept is sent",
+    request: { headers: [["Accept", "application/json"]] },
+    address: null,
+    expected: `${PREFIX} -A 'Mozilla 5.0' -H 'Accept: application/json' https://example.com:443/login`,
+  },
+  {
+    name: "a User-Agent the user set is -A, whatever its case",
+    request: { headers: [["user-agent", "probe/1"]] },
+    address: null,
+    expected: `${PREFIX} -A probe/1 https://example.com:443/login`,
+  },
+  {
+    name: "redacted values are written as the report carries them",
+    request: { headers: [["Authorization", "[REDACTED]"]] },
+    address: null,
+    expected: `${PREFIX} -A 'Mozilla 5.0' -H 'Authorization: [REDACTED]' https://example.com:443/login`,
+  },
 ];
 
 for (const { name, request, address, expected } of CASES) {
   test(name, () => {
-    assert.equal(reproduceCommand({ ...BASE, ...request }, address), expected);
+    const full = { ...BASE, ...request };
+    assert.equal(reproduceCommand(full, sent(full), address), expected);
   });
 }
 
@@ -108,39 +152,36 @@ async function hasCurl(): Promise<boolean> {
   return (await runShell("command -v curl")).code === 0;
 }
 
-test("the http command, pasted into sh, makes the same request to the loopback origin", async (t) => {
+/** Request line and fields, values without surrounding whitespace (curl writes `Name:` for `Name;`). */
+function parseRequestHead(head: string): string[] {
+  return head
+    .split("\r\n")
+    .filter((line) => line !== "")
+    .map((line, index) => (index === 0 ? line : line.replace(/^([^:]+):\s*(.*?)\s*$/, "$1: $2")));
+}
+
+test("the curl line of a diagnosis, pasted into sh, makes the same request to the origin", async (t) => {
   if (!(await hasCurl())) return t.skip("curl is not installed");
-  const seen: IncomingMessage[] = [];
-  const server = createServer((req, res) => {
-    seen.push(req);
-    res.end("ok");
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  t.after(() => server.close());
-  const { port } = server.address() as AddressInfo;
-  const request: DiagnoseRequest = {
-    ...BASE,
-    scheme: "http",
-    port,
-    method: "DELETE",
-    path: "/a/../b%20c?q=[1]&x={y}",
-    headers: [
-      ["X-Quote", "it's `id` $(id) $HOME"],
-      ["X-Empty", ""],
-    ],
-    userAgent: DEFAULTS.userAgent,
-  };
-  const { code, stderr } = await runShell(reproduceCommand(request, "127.0.0.1"));
+  const origin = await startScriptedOrigin(() => ({ bytes: "HTTP/1.1 204 No Content\r\n\r\n" }));
+  t.after(() => origin.close());
+  const { report } = await validated(
+    diagnoseScripted(origin, {
+      request: {
+        method: "DELETE",
+        path: "/a/../b%20c?q=[1]&x={y}",
+        headers: [
+          ["X-Quote", "it's `id` $(id) $HOME"],
+          ["X-Empty", ""],
+        ],
+      },
+    }),
+  );
+  const { code, stderr } = await runShell(report.reproduce.curl);
   assert.equal(code, 0, stderr);
-  assert.equal(seen.length, 1);
-  const [req] = seen;
-  assert.equal(req?.method, "DELETE");
-  assert.equal(req?.url, "/a/../b%20c?q=[1]&x={y}");
-  assert.equal(req?.headers.host, `example.com:${port}`);
-  assert.equal(req?.headers["user-agent"], DEFAULTS.userAgent);
-  assert.equal(req?.headers["x-quote"], "it's `id` $(id) $HOME");
-  assert.equal(req?.headers["x-empty"], "");
+  assert.equal(origin.requests.length, 2);
+  const [ours, curls] = origin.requests.map((head) => parseRequestHead(head));
+  assert.deepEqual(curls, ours);
+  assert.equal(ours?.[0], "DELETE /a/../b%20c?q=[1]&x={y} HTTP/1.1");
 });
 
 test("the https command sends the real hostname as SNI to the pinned address", async (t) => {
@@ -158,7 +199,8 @@ test("the https command sends the real hostname as SNI to the pinned address", a
   await once(server, "listening");
   t.after(() => server.close());
   const { port } = server.address() as AddressInfo;
-  const { code } = await runShell(reproduceCommand({ ...BASE, port }, "127.0.0.1"));
+  const request = { ...BASE, port };
+  const { code } = await runShell(reproduceCommand(request, sent(request), "127.0.0.1"));
   assert.notEqual(code, 0); // the handshake cannot complete
   assert.deepEqual(servernames, ["example.com"]);
 });

@@ -5,22 +5,25 @@ import { rankCauses } from "../../src/causes/rank-causes.js";
 import {
   FINDING_CATALOGUE,
   FINDING_CODES,
+  type Finding,
   type FindingCode,
   finding,
   type Severity,
 } from "../../src/findings/catalogue.js";
 
-const f = (code: FindingCode, severity: Severity = "error") => finding(code, severity, "detail");
+/** Ranking reads only code and severity; where and evidence play no part, so none is given. */
+const f = (code: FindingCode, severity: Severity = "error"): Finding =>
+  finding(code, severity, { leg: "origin", phase: "http" }, "detail", {} as never);
 
 const ROWS: ReadonlyArray<{
   readonly name: string;
-  readonly findings: ReturnType<typeof f>[];
+  readonly findings: readonly Finding[];
   readonly ranked: readonly string[];
 }> = [
   { name: "no findings, no causes", findings: [], ranked: [] },
   {
     name: "info findings support nothing",
-    findings: [f("dns.proxied", "info"), f("origin.from_hostname", "info")],
+    findings: [f("dns.proxied", "info"), f("origin.from_hostname", "info"), f("http.body_read_capped", "info")],
     ranked: [],
   },
   {
@@ -49,6 +52,16 @@ const ROWS: ReadonlyArray<{
     findings: [f("http.invalid_header"), f("http.headers_too_large")],
     ranked: ["header_anomalies", "proxy_in_path"],
   },
+  {
+    name: "DNS: an origin that does not resolve, or that is the CDN",
+    findings: [f("origin.unresolvable"), f("origin.is_cdn_address", "warning")],
+    ranked: ["dns_misconfigured"],
+  },
+  {
+    name: "equally specific: the seeds' likelihood breaks the tie",
+    findings: [f("tcp.unreachable"), f("http.connection_reset")],
+    ranked: ["firewall_blocking", "intermittent_routing", "origin_down", "proxy_in_path"],
+  },
 ];
 
 for (const row of ROWS) {
@@ -60,10 +73,21 @@ for (const row of ROWS) {
     );
     ranked.forEach((cause, index) => {
       assert.equal(cause.rank, index + 1);
+      assert.equal(cause.title, CAUSES[cause.id as keyof typeof CAUSES].title);
       assert.ok(cause.fixes.length > 0);
+      // Each cause names the findings behind it, and only findings that point to it.
+      for (const code of cause.supportedBy) {
+        assert.ok((CAUSES_BY_FINDING[code as FindingCode] as readonly string[]).includes(cause.id), code);
+      }
     });
   });
 }
+
+test("a cause supported by several findings lists each once", () => {
+  const [first] = rankCauses([f("http.empty_reply"), f("http.empty_reply"), f("tcp.refused")]);
+  assert.equal(first?.id, "origin_down");
+  assert.deepEqual(first?.supportedBy, ["http.empty_reply", "tcp.refused"]);
+});
 
 test("every finding that can predict an edge status points to at least one cause", () => {
   for (const code of FINDING_CODES) {
@@ -76,6 +100,7 @@ test("the seeds' likelihoods are kept", () => {
   assert.equal(CAUSES.firewall_blocking.likelihood, "high");
   assert.equal(CAUSES.tls_misconfigured.likelihood, "medium");
   assert.equal(CAUSES.header_anomalies.likelihood, "medium");
+  assert.equal(CAUSES.dns_misconfigured.likelihood, "medium");
   assert.equal(CAUSES.caching_rules.likelihood, "low");
   assert.equal(CAUSES.proxy_in_path.likelihood, "low");
   assert.equal(CAUSES.intermittent_routing.likelihood, "low");
