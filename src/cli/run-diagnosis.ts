@@ -40,7 +40,7 @@ export async function runDiagnosis(command: Extract<ParsedCommand, { kind: "diag
   const options: DiagnoseOptions = {
     ...command.options,
     signal: io.signal,
-    onPhaseStart: (start) => progress?.update(start.leg === null ? start.phase : `${start.leg} ${start.phase}`),
+    onPhaseStart: (start) => progress?.update(`${start.leg === null ? start.phase : `${start.leg} ${start.phase}`}…`),
   };
   let diagnosis: Diagnosis;
   try {
