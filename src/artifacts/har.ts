@@ -317,7 +317,9 @@ export function buildHarEntry(
 
   const failure = legError(report, legName);
   const head = http?.response.head ?? null;
-  const valid = head !== null && (failure === null || !HEAD_REJECTED.has(failure.code));
+  // A head cut short (a timeout, a close) is evidence, not a response.
+  const valid =
+    head !== null && http?.response.headComplete === true && (failure === null || !HEAD_REJECTED.has(failure.code));
   const timings = buildTimings(legName === "origin" ? report.resolution : null, leg);
   const address = tcp?.address ?? leg?.address ?? null;
   const error = failure ?? (valid ? null : noResponse(report));

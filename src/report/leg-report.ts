@@ -224,6 +224,7 @@ function httpFacts(outcome: HttpOutcome): HttpFacts {
       bytesReceived: record.bytesReceived,
       interim: record.interim.map(headFacts),
       head: head === null ? null : headFacts(head),
+      headComplete: record.head !== null,
       rawHead: rawHead.toString("latin1", 0, Math.min(rawHead.length, RAW_HEAD_REPORT_CAP)),
       rawHeadTruncated: rawHead.length > RAW_HEAD_REPORT_CAP,
       framing: record.framing,

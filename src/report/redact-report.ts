@@ -34,9 +34,11 @@ export function redactDiagnosis(report: Report, bodies: Bodies, extraNames: read
   }
   const redacted: Report = {
     ...report,
-    request: { ...report.request, headers: report.request.headers.map((field) => redaction.redactTuple(field)) },
+    request: { ...report.request, headers: report.request.headers.map((field) => redactField(field, redaction)) },
     legs,
     findings: report.findings.map((item) => redactEvidence(item, redaction)),
+    // The healthy verdict quotes the origin's status line: it follows the redacted one.
+    verdict: { ...report.verdict, summary: requote(report.verdict.summary, originHead(report), redaction) },
   };
   return {
     report: { ...redacted, redacted: names.filter((name) => redaction.hits.has(name)) },
@@ -67,19 +69,25 @@ function headsOf(http: HttpFacts): ResponseHead[] {
   return [...http.response.interim, ...(http.response.head === null ? [] : [http.response.head])];
 }
 
+/** By name, then by value: an origin or a user may repeat a secret under another name. */
+function redactField(field: readonly [string, string], redaction: Redaction): [string, string] {
+  const [name, value] = redaction.redactTuple(field);
+  return [name, redaction.redactValues(value)];
+}
+
 function redactPhase(phase: LegPhaseResult, redaction: Redaction): LegPhaseResult {
   if (phase.name !== "http" || phase.facts === null) return phase;
   const { request, response } = phase.facts;
   const redactHead = (head: ResponseHead): ResponseHead => ({
     ...head,
     statusLine: redaction.redactValues(head.statusLine),
-    headers: head.headers.map((field) => {
-      const [name, value] = redaction.redactTuple(field);
-      return [name, redaction.redactValues(value)];
-    }),
+    reason: head.reason === null ? null : redaction.redactValues(head.reason),
+    headers: head.headers.map((field) => redactField(field, redaction)),
   });
   return {
     ...phase,
+    // The http summary quotes the status line as received: it follows the redacted one.
+    summary: requote(phase.summary, response.head, redaction),
     facts: {
       request: { ...request, raw: redaction.redactText(request.raw) },
       response: {
@@ -90,6 +98,18 @@ function redactPhase(phase: LegPhaseResult, redaction: Redaction): LegPhaseResul
       },
     },
   };
+}
+
+function originHead(report: Report): ResponseHead | null {
+  const http = report.legs.origin?.phases.find((phase) => phase.name === "http");
+  return http?.name === "http" ? (http.facts?.response.head ?? null) : null;
+}
+
+/** Our sentence with the status line (or its reason phrase) it quotes redacted; the rest of it untouched. */
+function requote(sentence: string, head: ResponseHead | null, redaction: Redaction): string {
+  if (head === null) return sentence;
+  const quoted = [head.statusLine, ...(head.reason ? [head.reason] : [])].find((text) => sentence.includes(text));
+  return quoted === undefined ? sentence : sentence.replace(quoted, redaction.redactValues(quoted));
 }
 
 function redactEvidence(item: Finding, redaction: Redaction): Finding {

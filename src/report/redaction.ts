@@ -31,7 +31,9 @@ export function redactedHeaderNames(extraNames: readonly string[]): string[] {
  * and a Set-Cookie's value but not its attributes (a Domain is not a secret, RFC 6265 §4.1).
  */
 function secretParts(name: string, value: string): string[] {
-  const parts = [value, value.trim()];
+  // An obs-fold value (RFC 9112 §5.2) spans lines: each continuation is secret on its own too,
+  // since evidence may quote one such line apart from the field it continues.
+  const parts = [value, value.trim(), ...value.split(/\r?\n/).map((line) => line.trim())];
   const lowerName = name.trim().toLowerCase();
   if (lowerName === "cookie" || lowerName === "set-cookie") {
     const pairs = value.split(";");

@@ -114,7 +114,9 @@ export const tlsFactsSchema = z.object({
   errorCode: z.string().nullable(),
 });
 
-const headerField = z.tuple([z.string(), z.string()]).describe("[name, value] exactly as received");
+const headerField = z
+  .tuple([z.string(), z.string()])
+  .describe("[name, value] as on the wire, without the whitespace around the value (RFC 9112 §5)");
 
 export const responseHeadSchema = z.object({
   statusLine: wireText,
@@ -133,7 +135,8 @@ export const httpFactsSchema = z.object({
   response: z.object({
     bytesReceived: z.number().int(),
     interim: z.array(responseHeadSchema).describe("1xx responses skipped on the way to the final one"),
-    head: responseHeadSchema.nullable(),
+    head: responseHeadSchema.nullable().describe("the final response head, or as much of it as arrived"),
+    headComplete: z.boolean().describe("the final head arrived whole (ended by its empty line)"),
     rawHead: wireText.describe("the final response head as received, capped for the report"),
     rawHeadTruncated: z.boolean(),
     framing: z.enum(["chunked", "content-length", "close", "none"]).nullable(),

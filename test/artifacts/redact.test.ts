@@ -327,6 +327,9 @@ const WIRE_FIELDS = [
   /^\/legs\/origin\/phases\/\d+\/facts\/response\/rawHead$/,
   /^\/legs\/origin\/phases\/\d+\/facts\/response\/(head|interim\/\d+)\/(statusLine|headers\/\d+\/1)$/,
   /^\/redacted(\/\d+)?$/,
+  // The http summary and the healthy verdict quote the status line, so they follow its redaction.
+  /^\/legs\/origin\/phases\/\d+\/summary$/,
+  /^\/verdict\/summary$/,
 ];
 
 function isWireField(report: Report, path: string): boolean {
