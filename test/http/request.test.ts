@@ -1,3 +1,7 @@
+/**
+ * The request the edge would send: `buildWireRequest` gives it as fields (the report carries them),
+ * `serializeRequestHead` as the exact bytes the leg writes.
+ */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { buildWireRequest, serializeRequestHead, type WireRequest } from "../../src/http/request.js";
