@@ -1,7 +1,9 @@
 /**
- * One loopback server for many fuzz cases at once: each connection is matched to its case by
- * the client's port (the test registers the case before the probe writes its request), waits
- * for the request head, then writes the case's bytes piece by piece and ends as the case says.
+ * One loopback server for many fuzz cases at once: each connection is matched to its case by the
+ * request's path (`casePath(id)`, which the test puts in the leg's spec: the leg owns its socket,
+ * so the request is the one thing the test controls), waits for the request head, then writes the
+ * case's bytes piece by piece and ends as the case says. It also tells when the server's side of
+ * a connection closed, so a test can tell that a leg closed its socket.
  */
 import { once } from "node:events";
 import net from "node:net";
@@ -9,28 +11,47 @@ import type { ResponseCase } from "./response-corpus.js";
 
 export interface CaseOrigin {
   readonly port: number;
-  /** Serve `item` to the connection whose client port is `clientPort`. */
-  expect(clientPort: number, item: ResponseCase): void;
+  /** Serve `item` to the request for `casePath(id)`. */
+  expect(id: string, item: ResponseCase): void;
+  /** Resolves when the server's side of the connection from `clientPort` has closed (at once if unknown). */
+  closed(clientPort: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** `caseFor` picks the case for a connection; by default the one registered for its client port. */
-export async function startCaseOrigin(caseFor?: (socket: net.Socket) => ResponseCase | undefined): Promise<CaseOrigin> {
-  const cases = new Map<number, ResponseCase>();
+/** The request path that selects the case `id`. */
+export function casePath(id: string): string {
+  return `/case/${encodeURIComponent(id)}`;
+}
+
+/** `caseFor` picks the case for a connection; by default the one registered for the request's path. */
+export async function startCaseOrigin(
+  caseFor?: (socket: net.Socket, path: string) => ResponseCase | undefined,
+): Promise<CaseOrigin> {
+  const cases = new Map<string, ResponseCase>();
   const sockets = new Set<net.Socket>();
+  const closedByPort = new Map<number, Promise<void>>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
     socket.on("error", () => {});
-    socket.on("close", () => sockets.delete(socket));
+    closedByPort.set(
+      socket.remotePort ?? -1,
+      new Promise((resolve) =>
+        socket.on("close", () => {
+          sockets.delete(socket);
+          resolve();
+        }),
+      ),
+    );
     let received = "";
     const onData = (data: Buffer) => {
       received += data.toString("latin1");
       if (!received.includes("\r\n\r\n")) return;
       socket.off("data", onData);
-      const port = socket.remotePort ?? -1;
-      const item = caseFor ? caseFor(socket) : cases.get(port);
-      cases.delete(port);
+      const path = /^[A-Z]+ (\S+) /.exec(received)?.[1] ?? "";
+      const id = path.startsWith("/case/") ? decodeURIComponent(path.slice("/case/".length)) : "";
+      const item = caseFor ? caseFor(socket, path) : cases.get(id);
+      cases.delete(id);
       if (item === undefined) socket.destroy();
       else void deliver(socket, item);
     };
@@ -42,7 +63,12 @@ export async function startCaseOrigin(caseFor?: (socket: net.Socket) => Response
   if (address === null || typeof address !== "object") throw new Error("no address");
   return {
     port: address.port,
-    expect: (clientPort, item) => cases.set(clientPort, item),
+    expect: (id, item) => cases.set(id, item),
+    closed: (clientPort) => {
+      const closed = closedByPort.get(clientPort) ?? Promise.resolve();
+      closedByPort.delete(clientPort);
+      return closed;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       server.close();
@@ -64,5 +90,5 @@ async function deliver(socket: net.Socket, item: ResponseCase): Promise<void> {
   if (offset < item.bytes.length) socket.write(item.bytes.subarray(offset));
   if (item.ending === "close") socket.end();
   else if (item.ending === "reset") socket.resetAndDestroy();
-  // keep-open: the probe's deadline (or a complete response) ends it; close() cleans up.
+  // keep-open: the leg's deadline (or a complete response) ends it; close() cleans up.
 }

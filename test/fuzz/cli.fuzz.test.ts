@@ -1,9 +1,12 @@
 /**
- * The real binary against random responses: 150 cases through `diag520 --json` (exit 0 or 1,
- * one document on stdout that parses against the published schema, nothing on stderr, within
- * its timeouts), one in five also through the human report (no raw control character reaches
- * the terminal). Each case is a process start, so the default is what CI affords; FUZZ_SEED
- * replays a run and FUZZ_CLI_RUNS=<n> runs more.
+ * The real binary against random responses: cases through `diag520 --json` (exit 0 or 1, one
+ * document on stdout that parses against the published schema, nothing on stderr, within its
+ * timeouts), one in five also through the human report (no raw control character reaches the
+ * terminal). This tests the binary's wiring (arguments, output streams, exit code); what the
+ * leg makes of each response is fuzzed in-process by http-leg.fuzz.test.ts. Each case is a
+ * process start, so the default is 5 cases (6 process starts), a few seconds on a loaded 2-core
+ * machine; FUZZ_CLI_RUNS=<n> runs more (e.g. FUZZ_CLI_RUNS=150 for a long run), FUZZ_SEED=<seed>
+ * replays a failure.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -11,7 +14,7 @@ import fc from "fast-check";
 import { outputDocumentSchema } from "../../src/report/schema.js";
 import { runCli } from "../support/run-cli.js";
 import { type CaseOrigin, startCaseOrigin } from "./case-origin.js";
-import { forEachLimited } from "./probe-properties.js";
+import { forEachLimited } from "./leg-properties.js";
 import { describeCase, fuzzSeed, type ResponseCase, responseCase } from "./response-corpus.js";
 
 const WORKERS = 4;
@@ -24,7 +27,7 @@ const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u
 
 function runs(): number {
   const given = Number(process.env.FUZZ_CLI_RUNS);
-  return Number.isInteger(given) && given > 0 ? given : 150;
+  return Number.isInteger(given) && given > 0 ? given : 5;
 }
 
 const origins: CaseOrigin[] = [];

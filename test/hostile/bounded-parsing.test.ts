@@ -6,35 +6,41 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { responseFindings } from "../../src/checks/response-findings.js";
+import { headViolationFindings } from "../../src/checks/head-violations.js";
+import { responseFindings } from "../../src/checks/http.js";
+import type { Finding, Origin } from "../../src/findings/catalogue.js";
+import type { ExchangeEnd } from "../../src/http/exchange.js";
 import { MAX_KEPT_FIELDS, parseResponseHead } from "../../src/http/head-parser.js";
 import { MAX_KEPT_INTERIM, ResponseReader } from "../../src/http/response-reader.js";
 import { DEFAULTS } from "../../src/options.js";
+import { findingSchema } from "../../src/report/schema.js";
 
 const OPTIONS = { method: "GET", maxHeaderSize: DEFAULTS.maxHeaderSize, maxBodyBytes: DEFAULTS.maxBodyBytes };
+const AT: Origin = { leg: "origin", phase: "http" };
 
-/** Feeds `bytes` in 64 KiB reads until the reader stops, then judges it as the probe would. */
+/** Feeds `bytes` in 64 KiB reads until the reader stops, then judges it as the leg's check would. */
 function readAll(bytes: Buffer) {
   const reader = new ResponseReader(OPTIONS);
   for (let offset = 0; offset < bytes.length && !reader.finished; offset += 64 * 1024) {
     reader.push(bytes.subarray(offset, offset + 64 * 1024));
   }
   const record = reader.record();
-  const end = {
+  const end: ExchangeEnd = {
     kind: reader.finished ? "complete" : "closed",
     errorCode: null,
     during: "read",
     elapsedMs: 1,
-    timeoutMs: null,
-  } as const;
-  return { record, findings: responseFindings(record, end, OPTIONS) };
+    stop: null,
+  };
+  return { record, findings: responseFindings(record, end, OPTIONS, AT) };
 }
 
 const head = (text: string) => Buffer.from(text, "latin1");
 
-function assertPrintable(findings: ReturnType<typeof responseFindings>): void {
+function assertPrintable(findings: readonly Finding[]): void {
   assert.ok(findings.length <= 8, `${findings.length} findings`);
   for (const f of findings) {
+    findingSchema.parse(f);
     assert.ok(f.detail.length < 2_000, `${f.code}: a detail of ${f.detail.length} characters`);
     for (const value of Object.values(f.evidence)) {
       if (Array.isArray(value)) assert.ok(value.length <= 32, `${f.code}: an evidence list of ${value.length}`);
@@ -59,7 +65,7 @@ describe("bounded parsing of hostile heads", () => {
     const { findings } = readAll(head(`HTTP/1.1 200 OK\r\n${"\0\n".repeat(1_000_000)}`));
     const invalid = findings.find((f) => f.code === "http.invalid_header");
     assert.ok(invalid !== undefined);
-    assert.ok(Number(invalid.evidence.linesWithErrors) > 500_000);
+    assert.ok(Number(invalid.evidence.lines) > 500_000);
     assert.equal((invalid.evidence.lineNumbers as number[]).length, 20);
     assertPrintable(findings);
   });
@@ -68,10 +74,19 @@ describe("bounded parsing of hostile heads", () => {
     const fields = Array.from({ length: 60_000 }, (_, i) => `Content-Length: ${i}\r\n`).join("");
     const parsed = parseResponseHead(head(`HTTP/1.1 200 OK\r\n${fields}\r\n`), { complete: true });
     assert.equal(parsed.contentLengthUsable, false);
-    const conflict = parsed.findings.find((f) => f.code === "http.conflicting_framing");
+    assert.deepEqual(
+      parsed.violations.map((v) => v.kind),
+      ["too_many_fields", "content_length"],
+    );
+    const violation = parsed.violations.find((v) => v.kind === "content_length");
+    assert.ok(violation?.kind === "content_length" && violation.problem === "different_values");
+    assert.equal(violation.fields, 60_000);
+    assert.ok(violation.values.length <= 32 && violation.distinctValues.length <= 32);
+    const findings = headViolationFindings(parsed.violations, AT);
+    const conflict = findings.find((f) => f.code === "http.conflicting_framing");
     assert.ok(conflict !== undefined);
     assert.equal(conflict.evidence.fields, 60_000);
-    assertPrintable(parsed.findings);
+    assertPrintable(findings);
   });
 
   it("framing fields beyond the kept ones still frame the body", () => {
