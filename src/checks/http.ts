@@ -33,9 +33,11 @@ export function checkHttp(leg: LegObservation): Finding[] {
 
 export function responseFindings(record: ResponseRecord, end: ExchangeEnd, limits: Limits, at: Origin): Finding[] {
   const findings: Finding[] = [];
-  findings.push(...interimFindings(record.interim, at));
   const head = record.head ?? record.partialHead;
-  if (head !== null) findings.push(...headViolationFindings(head.violations, at));
+  // A head cut in the middle of the interim ones (a read cap) repeats their faults: reported once.
+  const repeating = record.head === null && head !== null ? [...record.interim, head] : record.interim;
+  findings.push(...onceEach(repeating, at));
+  if (record.head !== null) findings.push(...headViolationFindings(record.head.violations, at));
   if (record.noStatusLine) {
     findings.push(
       ...headViolationFindings(
@@ -58,7 +60,7 @@ export function responseFindings(record: ResponseRecord, end: ExchangeEnd, limit
 }
 
 /** Interim heads repeat: each kind of fault is reported once, from the first head that has it. */
-function interimFindings(heads: readonly ParsedHead[], at: Origin): Finding[] {
+function onceEach(heads: readonly ParsedHead[], at: Origin): Finding[] {
   const seen = new Set<string>();
   const findings: Finding[] = [];
   for (const item of heads.flatMap((head) => headViolationFindings(head.violations, at))) {

@@ -348,9 +348,12 @@ function parseFieldLines(text: string, lines: Iterable<Line>, violations: HeadVi
   for (const line of lines) {
     lineCount++;
     if (!line.terminated) {
-      // A line the head was cut in: it counts for the size, not as a field.
+      // A line the head was cut in: it counts for the size, not as a field. httparse judges bytes
+      // as they come, so what is already wrong in the part that arrived is wrong for the edge too.
       measure();
       current = { name: fieldNameOf(line.content), bytes: line.content.length };
+      const problem = checkCutLine(line, previousIsField);
+      if (problem !== null) problems.add(problem);
       continue;
     }
     const folded = line.content.startsWith(" ") || line.content.startsWith("\t");
@@ -420,6 +423,27 @@ function checkFieldLine(line: Line, problems: ProblemTally): LineProblem | null 
   if (badValue !== null) return valueByteProblem(line, colon + 1 + badValue.index, badValue[0]);
   if (rawName !== name) problems.add({ problem: "whitespace_before_colon", line, column: name.length });
   return null;
+}
+
+/**
+ * The error already visible in a line cut before its line end, or null: a whitespace-led line with
+ * no field to continue, a byte no field name may hold, or a control byte in the value. (A missing
+ * colon cannot be told yet, and whitespace may still turn out to precede the colon.)
+ */
+function checkCutLine(line: Line, previousIsField: boolean): LineProblem | null {
+  const content = line.content;
+  if (/^[ \t]/.test(content)) return previousIsField ? null : leadingWhitespaceProblem(line);
+  const colon = content.indexOf(":");
+  const rawName = colon === -1 ? content : content.slice(0, colon);
+  const special = /[\0\r]/.exec(rawName);
+  if (special !== null) return valueByteProblem(line, special.index, special[0]);
+  const name = rawName.replace(/[ \t]+$/, "");
+  const bad = /[ \t]/.test(name) ? /[ \t]/.exec(name) : NON_TOKEN.exec(name);
+  if (bad !== null) return { problem: "invalid_name", line, column: bad.index };
+  if (colon === -1) return null;
+  if (name === "") return { problem: "empty_name", line, column: 0 };
+  const badValue = INVALID_VALUE_BYTE.exec(content.slice(colon + 1));
+  return badValue === null ? null : valueByteProblem(line, colon + 1 + badValue.index, badValue[0]);
 }
 
 function valueByteProblem(line: Line, column: number, char: string): LineProblem {

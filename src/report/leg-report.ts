@@ -28,7 +28,7 @@ const RAW_HEAD_REPORT_CAP = 64 * 1024;
 export function legReport(
   leg: LegObservation,
   findings: readonly Finding[],
-  interruption: Interruption | null,
+  interruption: Interruption | null = null,
 ): LegReport {
   const { spec } = leg;
   const errorIn = (phase: LegPhase) =>

@@ -48,13 +48,7 @@ interface ConformanceCase {
  * Where diag520 and the edge disagree today, with what diag520 says instead. Each runs as a
  * `todo` so that the suite stays green while the gap stays visible.
  */
-const KNOWN_DISAGREEMENTS: Readonly<Record<string, string>> = {
-  // "HTTP/1.1 200 OK\r\n Host: foo", then EOF. httparse fails at byte 17 (Err(HeaderName)): a field
-  // line cannot start with a space, whether or not it ends. diag520's head parser does not look
-  // into a line the head was cut in (http/head-parser.ts), so it reports only the cut.
-  "llhttp/invalid.md:Invalid space after start line":
-    "diag520 says http.incomplete_head; the edge rejects the leading space before the line ends (http.invalid_header)",
-};
+const KNOWN_DISAGREEMENTS: Readonly<Record<string, string>> = {};
 
 /** The leg spec a case's CLI flags ask for; a flag this test does not know fails the case loudly. */
 function specParts(args: readonly string[]): Partial<LegSpecParts> {

@@ -53,6 +53,7 @@ function answered(statusCode: number | null, reason: string | null, durationMs: 
             bytesReceived: 0,
             interim: [],
             head,
+            headComplete: true,
             rawHead: "",
             rawHeadTruncated: false,
             framing: "none",
