@@ -58,7 +58,10 @@ async function keepAliveServer(host = "127.0.0.1") {
 }
 
 describe("the TCP phase of a leg", () => {
-  test("connects, records the local end, and the leg closes its own connection when it ends", async () => {
+  // The timeout (and t.signal) turn a leg that leaves its connection open into a failure, not a hang.
+  test("connects, records the local end, and the leg closes its own connection when it ends", {
+    timeout: 10_000,
+  }, async (t) => {
     const server = await keepAliveServer();
     try {
       const leg = await runTcpLeg({ port: server.port });
@@ -79,7 +82,7 @@ describe("the TCP phase of a leg", () => {
       });
       assert.match(leg.phase.summary, new RegExp(`^connected to 127\\.0\\.0\\.1:${server.port} in [\\d.]+ ms$`));
       // The server kept the connection open after its response: only the leg can have closed it.
-      await once(await server.connection, "close");
+      await once(await server.connection, "close", { signal: t.signal });
     } finally {
       await server.close();
     }
@@ -162,6 +165,33 @@ describe("a TCP phase cut short", () => {
     assert.deepEqual(leg.findings, []);
     assert.equal(leg.phase.status, "skipped");
     assert.equal(leg.phase.facts, null);
+  });
+
+  test("stopped between phases: the phases after do not run, and the connection is still closed", {
+    timeout: 10_000,
+  }, async (t) => {
+    const server = await keepAliveServer();
+    const interrupt = new AbortController();
+    const started: string[] = [];
+    try {
+      const leg = await runLeg(
+        legSpec({ port: server.port, tls: true, deadlineMs: 5_000 }),
+        interrupt.signal,
+        (name, phase, deadlineMs) => {
+          started.push(`${name}/${phase}/${deadlineMs}`);
+          if (phase === "tls") interrupt.abort();
+        },
+      );
+      assert.deepEqual(started, ["origin/tcp/5000", "origin/tls/5000"]);
+      assert.equal(leg.tcp.status === "ran" && leg.tcp.outcome.kind, "connected");
+      assert.deepEqual(leg.tls, { status: "not_run", because: "stopped" });
+      assert.deepEqual(leg.http, { status: "not_run", because: "stopped" });
+      assert.deepEqual(checkLeg(leg), []);
+      // No phase after the connect touched the socket: the leg itself closed it as it ended.
+      await once(await server.connection, "close", { signal: t.signal });
+    } finally {
+      await server.close();
+    }
   });
 
   test("a user interrupt before the leg: not run, no finding", async () => {
