@@ -212,7 +212,7 @@ describe("checkTls: a handshake that succeeded", () => {
     }
   });
 
-  test("the certificate's problems are reported in the tls phase, after it and before the protocol", () => {
+  test("the certificate's problems are reported in the tls phase, before the protocol warning", () => {
     const outcome: TlsOutcome = {
       ...established("TLSv1"),
       certificate: { ...CLEAN_CERTIFICATE, pathVerified: false, problems: [{ kind: "no_certificate" }] },
