@@ -29,7 +29,7 @@ export async function runHttp1Leg(
   });
   const stoppedOr = (because: "earlier_phase_failed" | "not_applicable") => (signal.aborted ? "stopped" : because);
   try {
-    onPhaseStart?.(spec.name, "tcp", spec.deadlines.connectMs);
+    if (!signal.aborted) onPhaseStart?.(spec.name, "tcp", spec.deadlines.connectMs);
     const tcp: PhaseRun<TcpOutcome> = signal.aborted
       ? notRun("stopped")
       : await runPhase("tcp", spec.deadlines.connectMs, signal, async (phaseSignal) => {
@@ -48,7 +48,7 @@ export async function runHttp1Leg(
     let tls: PhaseRun<TlsOutcome> = notRun("not_applicable");
     const offer = spec.tls;
     if (offer !== null) {
-      onPhaseStart?.(spec.name, "tls", spec.deadlines.tlsMs);
+      if (!signal.aborted) onPhaseStart?.(spec.name, "tls", spec.deadlines.tlsMs);
       tls = signal.aborted
         ? notRun("stopped")
         : await runPhase("tls", spec.deadlines.tlsMs, signal, async (phaseSignal) => {
@@ -64,7 +64,7 @@ export async function runHttp1Leg(
     }
 
     const exchangeSocket = held.socket ?? connectedSocket;
-    onPhaseStart?.(spec.name, "http", spec.deadlines.responseMs);
+    if (!signal.aborted) onPhaseStart?.(spec.name, "http", spec.deadlines.responseMs);
     const http: PhaseRun<HttpOutcome> =
       stopOf(signal) !== null
         ? notRun("stopped")
