@@ -4,6 +4,7 @@
  * `diagnose()`, prints exactly one report on stdout, and turns the outcome into an exit code
  * (cli/exit-code.ts).
  */
+import { rmSync } from "node:fs";
 import { arch, release, type } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type ParsedCommand, parseCommandLine } from "./cli/command-line.js";
@@ -32,6 +33,9 @@ async function run(command: ParsedCommand): Promise<number> {
     case "print":
       process.stdout.write(command.text);
       return EXIT.ok;
+    case "version":
+      process.stdout.write(`${VERSION}\n`);
+      return EXIT.ok;
     case "schema": {
       const { outputJsonSchema } = await import("./report/schema.js");
       process.stdout.write(`${JSON.stringify(outputJsonSchema(), null, 2)}\n`);
@@ -50,6 +54,8 @@ async function run(command: ParsedCommand): Promise<number> {
         signal: controller.signal,
         cliPath: fileURLToPath(new URL("../../bin/diag520.js", import.meta.url)),
         execPath: process.execPath,
+        // An exit through a closed stdout skips close(): the CA's temporary directory goes then.
+        onStarted: (lab) => process.once("exit", () => rmSync(lab.directory, { recursive: true, force: true })),
       });
     }
     case "diagnose": {

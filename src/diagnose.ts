@@ -4,14 +4,16 @@
  * resolver does; it throws only for its own bugs. The exit code is not its business: the CLI
  * computes it over all the reports of a run.
  */
+import { randomBytes } from "node:crypto";
 import { reproduceCommand } from "./artifacts/reproduce-command.js";
 import { notCheckedFromHere } from "./causes/not-checked.js";
 import { rankCauses } from "./causes/rank-causes.js";
+import { phaseDeadlines } from "./cdn/edge-timeouts.js";
 import { checkLeg } from "./checks/check-leg.js";
 import { checkResolution, isProxied } from "./checks/resolution.js";
 import { startDeadline, stopOf } from "./deadline.js";
 import type { Finding } from "./findings/catalogue.js";
-import { buildWireRequest } from "./http/request.js";
+import { buildEdgeToOriginRequest, buildVisitorRequest, newRayId } from "./http/request.js";
 import type { LegObservation } from "./legs/observation.js";
 import { originLegSpec } from "./legs/origin-leg.js";
 import { runLeg } from "./legs/run-leg.js";
@@ -38,11 +40,14 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
   const started = performance.now();
   const run = startDeadline(options.maxTimeMs, options.signal ? [options.signal] : [], "run");
   try {
-    options.onPhaseStart?.({ leg: null, phase: "dns", deadlineMs: options.timeoutMs });
+    const deadlines = phaseDeadlines(options.timeoutMs);
+    // One Ray ID per diagnosis, sent as the edge sends its own: the origin's logs can be searched for it.
+    const wire = buildEdgeToOriginRequest(request, buildVisitorRequest(request), newRayId(randomBytes(8)));
+    options.onPhaseStart?.({ leg: null, phase: "dns", deadlineMs: deadlines.dnsMs });
     const resolution = startResolution(
       request.hostname,
       request.origin,
-      { dnsServers: options.dnsServers, deadlineMs: options.timeoutMs },
+      { dnsServers: options.dnsServers, deadlineMs: deadlines.dnsMs },
       run.signal,
     );
     // The leg waits only for the name it connects to: at once for an --origin IP literal, while
@@ -54,7 +59,7 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
         : originGate(target, request.origin !== null);
     const origin: LegObservation | null =
       gate.address !== null && gate.blockedBy === null
-        ? await runLeg(originLegSpec(request, options, gate.address), run.signal, (leg, phase, deadlineMs) =>
+        ? await runLeg(originLegSpec(request, options, gate.address, wire), run.signal, (leg, phase, deadlineMs) =>
             options.onPhaseStart?.({ leg, phase, deadlineMs }),
           )
         : null;
@@ -72,7 +77,6 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
             gate.blockedBy ??
               `not run: ${interruption === null ? "the run stopped" : describeInterruption(interruption)}`,
           );
-    const wire = buildWireRequest(request);
     const address = origin?.spec.address ?? null;
     const report: Report = {
       kind: "report",
@@ -103,14 +107,21 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
       findings,
       causes: rankCauses(findings),
       notChecked: notCheckedFromHere(request, gate.address),
-      verdict: decideVerdict(findings, originLeg, interruption),
+      verdict: decideVerdict({
+        findings,
+        origin: originLeg,
+        interruption,
+        originNotRun: origin === null ? (originLeg.phases[0]?.skipReason ?? "not run") : null,
+      }),
       reproduce: { curl: "" },
       redacted: [],
     };
     const bodies: Bodies = origin?.http.status === "ran" ? { origin: origin.http.outcome.record.body } : {};
     const shown = options.redact === null ? { report, bodies } : redactDiagnosis(report, bodies, options.redact);
     // Built once, from the request as the report now carries it (redacted), for the address diagnosed.
-    const curl = reproduceCommand(shown.report.target, shown.report.request.headers, gate.address);
+    const curl = reproduceCommand(shown.report.target, shown.report.request.headers, gate.address, {
+      caFile: options.caFile ?? null,
+    });
     return { report: { ...shown.report, reproduce: { curl } }, bodies: shown.bodies };
   } finally {
     run.clear();

@@ -21,6 +21,10 @@ export interface DiagnoseRequest {
   /** Extra request header fields, in order, already checked for CR/LF and token syntax. */
   readonly headers: ReadonlyArray<readonly [string, string]>;
   readonly userAgent: string;
+  /** The Host field the origin gets, when an Origin Rule rewrites it (--host-header); the hostname otherwise. */
+  readonly hostHeader?: string | null;
+  /** false: send the visitor's request as it is, without the fields the edge adds (--no-edge-headers). */
+  readonly edgeHeaders?: boolean;
 }
 
 /** A phase is starting: which leg (null for the resolution step), which phase, under which deadline. */
@@ -31,8 +35,11 @@ export interface PhaseStart {
 }
 
 export interface DiagnoseOptions {
-  /** Per-phase deadline. */
-  readonly timeoutMs: number;
+  /**
+   * One deadline for every phase (--timeout), or null for the edge's own: 19 s to connect and
+   * for the handshake, 125 s for the response (cdn/edge-timeouts.ts), 10 s for DNS.
+   */
+  readonly timeoutMs: number | null;
   /** Deadline for the whole run, or null. */
   readonly maxTimeMs: number | null;
   /** The size a response header block may reach before `http.headers_too_large` (bytes). */
@@ -48,6 +55,8 @@ export interface DiagnoseOptions {
    * Cookie, Set-Cookie), or null for no redaction at all.
    */
   readonly redact: readonly string[] | null;
+  /** The --ca-file path, for the reproduction command (`curl --cacert`): the same trust as the diagnosis. */
+  readonly caFile?: string | null;
   /** Aborts the whole run (Ctrl-C); the report is then marked incomplete. */
   readonly signal?: AbortSignal;
   /** Called as each phase starts, for the progress line. */
@@ -55,8 +64,8 @@ export interface DiagnoseOptions {
 }
 
 export const DEFAULTS = {
-  timeoutMs: 10_000,
+  timeoutMs: null,
   maxHeaderSize: 8192,
   maxBodyBytes: 1_048_576,
-  userAgent: "diag520 (+https://github.com/diag520/diag520)",
+  userAgent: "diag520",
 } as const;

@@ -26,7 +26,17 @@ export function preflightArtifactPath(path: string, flag: string): void {
   if (path === "") throw new UsageError(`${flag}: the path is empty`);
   const target = resolve(path);
   try {
-    if (statSync(target).isDirectory()) throw new UsageError(`${flag} ${path}: is a directory, not a file`);
+    const stats = statSync(target);
+    if (stats.isDirectory()) throw new UsageError(`${flag} ${path}: is a directory, not a file`);
+    if (!stats.isFile()) {
+      // A pipe or a device (/dev/stdout, /dev/fd/3, a FIFO) is written to as it is: it must be writable itself.
+      try {
+        accessSync(target, constants.W_OK);
+      } catch {
+        throw new UsageError(`${flag} ${path}: is not writable`);
+      }
+      return;
+    }
   } catch (error) {
     if (error instanceof UsageError) throw error;
     // ENOENT is the normal case (a new file); anything else is decided by the directory below.

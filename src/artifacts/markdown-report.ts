@@ -10,7 +10,7 @@ import { describeInterruption } from "../cli/deadline-flags.js";
 import type { Finding } from "../findings/catalogue.js";
 import type { EvidenceValue } from "../findings/evidence.js";
 import type { HttpFacts, LegPhaseResult, Report } from "../report/schema.js";
-import { escapeForTerminal, escapeWireText } from "../text/escape.js";
+import { escapeForTerminal, escapeWireText, neutraliseWorkflowCommands } from "../text/escape.js";
 
 export interface MarkdownEnvironment {
   readonly version: string;
@@ -251,5 +251,5 @@ export function renderMarkdownReport(report: Report, env: MarkdownEnvironment): 
     environmentSection(report, env),
     reproduceSection(report),
   ].filter((section) => section.length > 0);
-  return `${sections.map((section) => section.join("\n").trimEnd()).join("\n\n")}\n`;
+  return `${neutraliseWorkflowCommands(sections.map((section) => section.join("\n").trimEnd()).join("\n\n"))}\n`;
 }

@@ -8,6 +8,7 @@
 import { type HeaderField, hostHeaderValue } from "../http/request.js";
 import { bracketIpv6, ipFamily } from "../net/ip-literal.js";
 import type { Scheme } from "../options.js";
+import { EDGE_TLS12_CIPHERS, EDGE_TLS13_CIPHERSUITES } from "../tls/edge-tls-profile.js";
 import { shellJoin } from "./shell-quote.js";
 
 export interface ReproduceTarget {
@@ -23,14 +24,22 @@ export function requestUrl(target: ReproduceTarget, host: string = target.hostna
   return `${target.scheme}://${bracketIpv6(host)}:${target.port}${target.path}`;
 }
 
+export interface ReproduceTrust {
+  /** --ca-file as given: curl trusts the same CAs with --cacert. */
+  readonly caFile?: string | null;
+}
+
 /**
  * `headers` are every field as sent (Host, User-Agent and Accept included); `address` is the IP
- * diagnosed (null when none was found: curl then resolves the hostname itself).
+ * diagnosed (null when none was found: curl then resolves the hostname itself). For https the
+ * command offers what the diagnosis offered (HTTP/1.1 in ALPN, TLS 1.0–1.3, the edge's ciphers)
+ * and trusts what it trusted, so that it fails or succeeds as the diagnosis did.
  */
 export function reproduceCommand(
   target: ReproduceTarget,
   headers: readonly HeaderField[],
   address: string | null,
+  trust: ReproduceTrust = {},
 ): string {
   // -v shows both heads, -sS keeps errors but drops the progress meter, -o /dev/null keeps
   // a binary or huge body off the terminal; --globoff stops curl reading [] and {} in the
@@ -53,6 +62,12 @@ export function reproduceCommand(
         `${bracketIpv6(target.hostname)}:${target.port}:${bracketIpv6(address)}:${target.port}`,
       );
     }
+  }
+  if (target.scheme === "https") {
+    words.push("--http1.1", "--tlsv1.0", "--tls-max", "1.3");
+    words.push("--ciphers", [...EDGE_TLS12_CIPHERS, "@SECLEVEL=0"].join(":"));
+    words.push("--tls13-ciphers", EDGE_TLS13_CIPHERSUITES.join(":"));
+    if (trust.caFile) words.push("--cacert", trust.caFile);
   }
   if (target.method === "HEAD") words.push("-I");
   else if (target.method !== "GET") words.push("-X", target.method);

@@ -4,16 +4,19 @@
  * the report the user would otherwise see there moves to stderr.
  */
 
+import { resolve } from "node:path";
 import type { Diagnosis } from "../diagnose.js";
 import { UsageError } from "../errors.js";
 import { stringifyJsonForTerminal } from "../text/escape.js";
 import { type ArtifactPath, preflightArtifactPaths, STDOUT_PATH } from "./artifact-paths.js";
 import type { MarkdownEnvironment } from "./markdown-report.js";
-import { writeFileAtomically } from "./write-atomically.js";
+import { writeArtifact } from "./write-artifact.js";
 
 export interface TicketArtifacts {
   readonly harPath: string | null;
   readonly reportPath: string | null;
+  /** $GITHUB_STEP_SUMMARY: a file every step of a job appends to, never replaced. */
+  readonly stepSummaryPath?: string | null;
 }
 
 function listed(artifacts: TicketArtifacts): ArtifactPath[] {
@@ -40,12 +43,17 @@ export async function writeTicketArtifacts(
 ): Promise<string | null> {
   let forStdout: string | null = null;
   const emit = async (path: string, text: string) => {
-    if (path === STDOUT_PATH) forStdout = text;
-    else
-      await writeFileAtomically(path, text).catch((error: NodeJS.ErrnoException) => {
+    if (path === STDOUT_PATH) {
+      forStdout = text;
+      return;
+    }
+    const appendTo = artifacts.stepSummaryPath ?? null;
+    await writeArtifact(path, text, appendTo !== null && resolve(appendTo) === resolve(path)).catch(
+      (error: NodeJS.ErrnoException) => {
         // The path passed its check before the run; what fails now is the disk (full, removed): the user's to fix.
         throw new UsageError(`could not write ${path}: ${error.code ?? error.message}`);
-      });
+      },
+    );
   };
   if (artifacts.harPath !== null) {
     const { buildHar } = await import("./har.js");

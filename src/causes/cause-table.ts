@@ -16,6 +16,7 @@ export interface Fix {
 
 export interface Cause {
   readonly title: string;
+  /** The seeds' prior: how often this cause is behind a 520 in general. */
   readonly likelihood: Likelihood;
   readonly fixes: readonly Fix[];
 }
@@ -28,7 +29,9 @@ export type CauseId =
   | "dns_misconfigured"
   | "caching_rules"
   | "proxy_in_path"
-  | "intermittent_routing";
+  | "intermittent_routing"
+  | "client_certificates"
+  | "wrong_service";
 
 export const CAUSES = {
   origin_down: {
@@ -147,42 +150,123 @@ export const CAUSES = {
       { action: "Ask the hosting provider about packet loss or null routes towards the origin", effort: "easy" },
     ],
   },
+  client_certificates: {
+    title: "Authenticated Origin Pulls is set up on one side only (the origin demands a client certificate)",
+    likelihood: "medium",
+    fixes: [
+      {
+        action:
+          "If the origin should accept only the CDN: turn Authenticated Origin Pulls on at the CDN (SSL/TLS › Origin Server), so that the edge presents its client certificate",
+        effort: "easy",
+      },
+      {
+        action:
+          "If not: stop requiring client certificates on the origin (nginx ssl_verify_client, Apache SSLVerifyClient require)",
+        effort: "easy",
+      },
+    ],
+  },
+  wrong_service: {
+    title: "Something other than the web server answers on the origin's port",
+    likelihood: "medium",
+    fixes: [
+      {
+        action:
+          "Check which program listens on the port (ss -ltnp) and that the CDN's DNS record and SSL mode send traffic to the web server's port (443 for Full and Full (strict), 80 for Flexible)",
+        effort: "easy",
+      },
+      {
+        action: "Make the web server speak what the SSL mode expects there: TLS on 443, plain HTTP/1.1 on 80",
+        effort: "medium",
+      },
+    ],
+  },
 } as const satisfies Record<CauseId, Cause>;
 
 /**
- * Which causes each finding points to, most specific first. Typed over every finding code, so
- * a new code without a row here fails to compile.
+ * Which causes each finding points to, and how likely each is given that finding (a handshake
+ * failure makes a TLS misconfiguration likely, whatever its general prior), most specific first.
+ * Typed over every finding code, so a new code without a row here fails to compile.
  */
+export type CauseSupport = readonly (readonly [CauseId, Likelihood])[];
+
 export const CAUSES_BY_FINDING = {
-  "dns.unresolvable": ["dns_misconfigured"],
+  "dns.unresolvable": [["dns_misconfigured", "high"]],
   "dns.not_proxied": [],
   "dns.proxied": [],
-  "origin.unresolvable": ["dns_misconfigured"],
-  "origin.is_cdn_address": ["dns_misconfigured"],
+  "origin.unresolvable": [["dns_misconfigured", "high"]],
+  "origin.is_cdn_address": [["dns_misconfigured", "high"]],
   "origin.from_hostname": [],
-  "tcp.refused": ["origin_down", "firewall_blocking"],
-  "tcp.timeout": ["firewall_blocking", "origin_down", "intermittent_routing"],
-  "tcp.unreachable": ["intermittent_routing", "firewall_blocking"],
-  "tls.handshake_failed": ["tls_misconfigured", "firewall_blocking"],
-  "tls.not_tls": ["tls_misconfigured"],
-  "tls.legacy_protocol": ["tls_misconfigured"],
-  "tls.client_certificate_required": ["tls_misconfigured"],
-  "tls.cert_expired": ["tls_misconfigured"],
-  "tls.cert_not_yet_valid": ["tls_misconfigured"],
-  "tls.cert_hostname_mismatch": ["tls_misconfigured"],
-  "tls.cert_untrusted": ["tls_misconfigured"],
-  "http.empty_reply": ["origin_down", "firewall_blocking", "proxy_in_path"],
-  "http.connection_reset": ["firewall_blocking", "origin_down", "proxy_in_path"],
-  "http.headers_too_large": ["header_anomalies"],
-  "http.too_many_headers": ["header_anomalies"],
-  "http.missing_headers": ["header_anomalies", "proxy_in_path"],
-  "http.incomplete_head": ["origin_down", "proxy_in_path"],
-  "http.invalid_status_line": ["header_anomalies", "proxy_in_path"],
-  "http.invalid_header": ["header_anomalies", "proxy_in_path"],
-  "http.conflicting_framing": ["header_anomalies", "proxy_in_path"],
-  "http.truncated_body": ["origin_down", "proxy_in_path"],
-  "http.response_timeout": ["origin_down"],
-  "http.body_timeout": ["origin_down"],
+  "tcp.refused": [
+    ["origin_down", "high"],
+    ["firewall_blocking", "high"],
+  ],
+  "tcp.timeout": [
+    ["firewall_blocking", "high"],
+    ["origin_down", "medium"],
+    ["intermittent_routing", "low"],
+  ],
+  "tcp.unreachable": [
+    ["intermittent_routing", "high"],
+    ["firewall_blocking", "low"],
+  ],
+  "tls.handshake_failed": [
+    ["tls_misconfigured", "high"],
+    ["firewall_blocking", "low"],
+  ],
+  "tls.not_tls": [
+    ["tls_misconfigured", "high"],
+    ["wrong_service", "medium"],
+  ],
+  "tls.legacy_protocol": [["tls_misconfigured", "medium"]],
+  "tls.client_certificate_required": [["client_certificates", "high"]],
+  "tls.cert_expired": [["tls_misconfigured", "high"]],
+  "tls.cert_not_yet_valid": [["tls_misconfigured", "high"]],
+  "tls.cert_hostname_mismatch": [["tls_misconfigured", "high"]],
+  "tls.cert_untrusted": [["tls_misconfigured", "high"]],
+  "http.empty_reply": [
+    ["origin_down", "high"],
+    ["firewall_blocking", "high"],
+    ["proxy_in_path", "low"],
+  ],
+  "http.connection_reset": [
+    ["firewall_blocking", "high"],
+    ["origin_down", "high"],
+    ["proxy_in_path", "low"],
+  ],
+  "http.headers_too_large": [["header_anomalies", "high"]],
+  "http.too_many_headers": [["header_anomalies", "high"]],
+  "http.missing_headers": [
+    ["header_anomalies", "high"],
+    ["proxy_in_path", "medium"],
+  ],
+  "http.not_http": [
+    ["wrong_service", "high"],
+    ["tls_misconfigured", "medium"],
+  ],
+  "http.incomplete_head": [
+    ["origin_down", "high"],
+    ["proxy_in_path", "low"],
+  ],
+  "http.invalid_status_line": [
+    ["header_anomalies", "high"],
+    ["proxy_in_path", "medium"],
+  ],
+  "http.status_out_of_range": [["header_anomalies", "medium"]],
+  "http.invalid_header": [
+    ["header_anomalies", "high"],
+    ["proxy_in_path", "medium"],
+  ],
+  "http.conflicting_framing": [
+    ["header_anomalies", "high"],
+    ["proxy_in_path", "medium"],
+  ],
+  "http.truncated_body": [
+    ["origin_down", "high"],
+    ["proxy_in_path", "low"],
+  ],
+  "http.response_timeout": [["origin_down", "high"]],
+  "http.body_timeout": [["origin_down", "medium"]],
   "http.body_read_capped": [],
-  "http.origin_error": ["origin_down"],
-} as const satisfies Record<FindingCode, readonly CauseId[]>;
+  "http.origin_error": [["origin_down", "high"]],
+} as const satisfies Record<FindingCode, CauseSupport>;

@@ -1,6 +1,6 @@
 /**
  * Cloudflare's published address ranges, as data, and the check "is this address the CDN's?".
- * Source (FACTS.md, "Cloudflare's published address ranges"), as last published 2026-06:
+ * Source: Cloudflare's published lists, as last published 2026-06:
  *   https://www.cloudflare.com/ips-v4
  *   https://www.cloudflare.com/ips-v6
  *   https://api.cloudflare.com/client/v4/ips   (the same lists, with an etag)

@@ -5,6 +5,7 @@
  */
 import { type Finding, finding, type Origin } from "../findings/catalogue.js";
 import type { FieldLineProblem, HeadViolation, LineRef, StatusLineProblem } from "../http/head-parser.js";
+import { PROTOCOL_NAMES, type RecognisedProtocol } from "../http/recognise-protocol.js";
 
 const STATUS_LINE_PROBLEMS: Readonly<Record<StatusLineProblem, string>> = {
   version_not_http_1x: "the version is not HTTP/1.0 or HTTP/1.1",
@@ -45,6 +46,7 @@ export function headViolationFindings(violations: readonly HeadViolation[], at: 
 function violationFinding(violation: HeadViolation, at: Origin): Finding {
   switch (violation.kind) {
     case "no_status_line":
+      if (violation.protocol !== null) return notHttp(violation.protocol, violation, at);
       return finding(
         "http.missing_headers",
         "error",
@@ -54,6 +56,16 @@ function violationFinding(violation: HeadViolation, at: Origin): Finding {
           "HAProxy and Envoy answer 502, while nginx accepts it as HTTP/0.9 with status 200. Check what " +
           "is listening on the origin port: often a non-HTTP service or a misconfigured proxy.",
         { problem: "no_status_line", bytesReceived: violation.bytes, received: violation.firstBytes, headBytes: null },
+      );
+    case "status_out_of_range":
+      return finding(
+        "http.status_out_of_range",
+        "warning",
+        at,
+        `The origin answered with status ${violation.statusCode}, outside the range HTTP defines (100–599). The CDN's ` +
+          "parser passes codes up to 999 on, but RFC 9110 §15 gives such a code no class: browsers and most clients " +
+          "treat it as a server error (5xx), and some proxies reject it. Answer with a standard status code.",
+        { statusCode: violation.statusCode, statusLine: violation.statusLine },
       );
     case "invalid_status_line": {
       const problem = STATUS_LINE_PROBLEMS[violation.problem];
@@ -103,6 +115,38 @@ function violationFinding(violation: HeadViolation, at: Origin): Finding {
     case "content_length":
       return contentLengthFinding(violation, at);
   }
+}
+
+/** What the edge makes of a reply in another protocol, and what it usually means. */
+const NOT_HTTP_MEANING: Readonly<Record<RecognisedProtocol, string>> = {
+  tls: "The port speaks TLS, but the request was plain HTTP: the CDN talks plain HTTP to the origin only in SSL mode Flexible (port 80), so either the mode should be Full or Full (strict), or the port is the wrong one.",
+  http2:
+    'The server on this port speaks only HTTP/2 without TLS (h2c, "prior knowledge"): the CDN talks HTTP/1.1 to a cleartext origin, so put an HTTP/1.1 listener in front or use TLS, where HTTP/2 is negotiated.',
+  smtp: "A mail server answers on the web port: the CDN's DNS record or port points at the wrong service.",
+  ftp: "An FTP server answers on the web port: the CDN's DNS record or port points at the wrong service.",
+  ssh: "An SSH server answers on the web port: the CDN's DNS record or port points at the wrong service.",
+  pop3: "A mail server answers on the web port: the CDN's DNS record or port points at the wrong service.",
+  imap: "A mail server answers on the web port: the CDN's DNS record or port points at the wrong service.",
+  redis:
+    "A Redis server answers on the web port: the port points at the wrong service (and Redis should not face the internet).",
+  memcached:
+    "A memcached server answers on the web port: the port points at the wrong service (and memcached should not face the internet).",
+  mysql: "A MySQL server answers on the web port: the port points at the wrong service.",
+};
+
+function notHttp(
+  protocol: RecognisedProtocol,
+  violation: Extract<HeadViolation, { kind: "no_status_line" }>,
+  at: Origin,
+): Finding {
+  return finding(
+    "http.not_http",
+    "error",
+    at,
+    `The reply is ${PROTOCOL_NAMES[protocol]}, not an HTTP response: its first bytes are not 'HTTP/'. The CDN's ` +
+      `parser fails at the first byte and answers 520 (curl exits with 1 or 8). ${NOT_HTTP_MEANING[protocol]}`,
+    { protocol, bytesReceived: violation.bytes, received: violation.firstBytes },
+  );
 }
 
 function fieldLineFinding(violation: Extract<HeadViolation, { kind: "field_line" }>, at: Origin): Finding {

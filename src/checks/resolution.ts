@@ -51,7 +51,7 @@ export function checkResolution(resolution: ResolutionObservation, address: stri
   else findings.push(notProxied(host));
 
   const target = origin ?? host;
-  if (origin === null && address !== null) findings.push(fromHostname(host, address));
+  if (origin === null && address !== null && findCdnRange(address) === null) findings.push(fromHostname(host, address));
   if (origin !== null && origin.failure !== null) findings.push(originUnresolvable(origin, origin.failure));
   // With --origin every address counts (the CDN may use any); without, only the one diag520 uses.
   const cdnTargets = (origin === null && address !== null ? [address] : target.addresses).filter(
@@ -70,13 +70,23 @@ export function describePick(addresses: readonly string[], address: string): str
     : `${address} (${family}; ${others} other address${others === 1 ? "" : "es"})`;
 }
 
+/**
+ * The resolver gave no answer at all (it timed out, or could not be reached): a fact about the
+ * path to the resolver, not about the name, which may well exist.
+ */
+function noAnswer(failure: ResolveFailure): boolean {
+  return ["ETIMEOUT", "ECANCELLED", "ECONNREFUSED"].includes(failure.errorCode);
+}
+
 function hostnameUnresolvable(host: NameAnswer, failure: ResolveFailure, originGiven: boolean): Finding {
   const consequence = originGiven
     ? "The origin is still diagnosed through --origin. If visitors cannot resolve the name either, they never reach the CDN: their browser shows a DNS error, not a 52x page."
-    : "There is nothing to connect to: pass --origin <the origin's address or name> to diagnose the origin directly.";
+    : noAnswer(failure)
+      ? "There is no address to test: check the DNS server asked (--dns-server), or pass --origin <the origin's address>."
+      : "There is nothing to connect to: pass --origin <the origin's address or name> to diagnose the origin directly.";
   return finding(
     "dns.unresolvable",
-    originGiven ? "warning" : "error",
+    originGiven || noAnswer(failure) ? "warning" : "error",
     AT,
     `${host.name} has no A or AAAA answer from here: ${failureExplanation(failure)}${lookupNote(failure)}. ${consequence}`,
     failureEvidence(host.name, failure),
@@ -84,6 +94,16 @@ function hostnameUnresolvable(host: NameAnswer, failure: ResolveFailure, originG
 }
 
 function originUnresolvable(origin: NameAnswer, failure: ResolveFailure): Finding {
+  if (noAnswer(failure)) {
+    // No answer from here is not NXDOMAIN: the CDN's resolvers may answer fine.
+    return finding(
+      "origin.unresolvable",
+      "warning",
+      AT,
+      `The origin name ${origin.name} got no answer from here: ${failureExplanation(failure)}${lookupNote(failure)}. That says nothing about the name itself, so diag520 has no address to test; check the DNS server asked (--dns-server) or pass the origin's address.`,
+      failureEvidence(origin.name, failure),
+    );
+  }
   return finding(
     "origin.unresolvable",
     "error",
@@ -158,11 +178,12 @@ function originIsCdn(target: NameAnswer, cdnAddresses: readonly string[], fromHo
   const ranges = unique(cdnAddresses.map((a) => findCdnRange(a) ?? ""));
   const evidence = { name: target.name, cdnAddresses, cdnRanges: ranges, rangesPublished: CDN_RANGES_PUBLISHED };
   if (fromHostnameOnly) {
+    // Context, not a cause of a 52x: the verdict itself says that there is no verdict without --origin.
     return finding(
       "origin.is_cdn_address",
-      "warning",
+      "info",
       AT,
-      `${target.name} resolves to the CDN's own addresses (${ranges.join(", ")}), and no --origin was given: diag520 would be talking to the CDN's edge, not to the origin. Pass --origin <the origin server's address> to diagnose the origin.`,
+      `${target.name} resolves to the CDN's own addresses (${ranges.join(", ")}), and no --origin was given: that address is the CDN's edge, not the origin, so diag520 did not connect to it. The origin's address is what the hostname's DNS record at the CDN points to (the record shown as proxied, with the orange cloud, in the CDN's DNS settings), or the server's public address from whoever runs it: pass it with --origin <address>.`,
       evidence,
     );
   }

@@ -2,14 +2,13 @@
  * Findings about a leg's TCP connect: refused (521), no answer (522), no route (523), or an
  * accept-then-reset (520, observed here at the connect). Pure: observation in, findings out.
  */
+import { EDGE_CONNECT_TIMEOUT_MS } from "../cdn/edge-timeouts.js";
 import { type Finding, finding, type Origin } from "../findings/catalogue.js";
 import type { LegObservation, TcpOutcome } from "../legs/observation.js";
 import type { ConnectFailure } from "../net/classify-socket-error.js";
 import { formatEndpoint } from "../net/endpoint.js";
+import { formatSeconds } from "../text/format-seconds.js";
 import { roundMs } from "../text/round-ms.js";
-
-/** The edge waits this long for a SYN-ACK before it answers 522 (cloudflare-docs, error 522; PR #21099). */
-export const EDGE_CONNECT_TIMEOUT_MS = 19_000;
 
 export function checkTcp(leg: LegObservation): Finding[] {
   const tcp = leg.tcp;
@@ -74,14 +73,23 @@ function failureFinding(
           expectedBodyBytes: null,
         },
       );
-    case "timeout":
+    case "timeout": {
+      const shorter = timeoutMs < EDGE_CONNECT_TIMEOUT_MS;
+      const seconds = formatSeconds(timeoutMs);
       return finding(
         "tcp.timeout",
         "error",
         at,
-        `${endpoint} did not answer the connection attempt within ${timeoutMs} ms (${code}): packets are dropped silently, typically by a firewall or rate limiter, or the host is overloaded. The edge waits about 19 s for a SYN-ACK (retries after 1, 1, 1, 1, 1, 2, 4 and 8 s) before it answers 522.${timeoutMs < EDGE_CONNECT_TIMEOUT_MS ? ` diag520 gave up sooner (its deadline was ${timeoutMs} ms), so a very slow origin could still reach the edge in time.` : ""}`,
+        `${endpoint} did not answer the connection attempt within ${seconds} (${code}): packets are dropped silently, typically by a firewall or rate limiter, or the host is overloaded. The edge waits about 19 s for a SYN-ACK (retries after 1, 1, 1, 1, 1, 2, 4 and 8 s) before it answers 522.` +
+          (shorter
+            ? ` diag520's deadline (${seconds}) is shorter than the edge's, so this proves only that no answer came within ${seconds}, not a 522: a slow origin could still answer the edge in time. To tell, let diag520 wait as long as the edge does (its default deadlines).`
+            : ""),
         evidence,
+        shorter
+          ? { title: `No answer to the connection attempt within ${seconds} (the edge waits 19 s)`, noEdgeStatus: true }
+          : {},
       );
+    }
     case "unreachable":
       return finding(
         "tcp.unreachable",

@@ -3,8 +3,10 @@
  * that never finished, an outdated protocol; then the certificate (checks/certificate.ts).
  * Pure: observation in, findings out.
  */
+import { EDGE_TLS_TIMEOUT_MS } from "../cdn/edge-timeouts.js";
 import { type Finding, finding, type Origin } from "../findings/catalogue.js";
 import type { LegObservation, TlsOutcome } from "../legs/observation.js";
+import { formatSeconds } from "../text/format-seconds.js";
 import { roundMs } from "../text/round-ms.js";
 import type { HandshakeFailure } from "../tls/classify-handshake-error.js";
 import { LEGACY_PROTOCOLS } from "../tls/edge-tls-profile.js";
@@ -63,11 +65,13 @@ function handshakeTimeout(
   deadline: "phase" | "run",
 ): Finding {
   const { bytesRead } = outcome.bytes;
+  const shorter = timeoutMs < EDGE_TLS_TIMEOUT_MS;
+  const seconds = formatSeconds(timeoutMs);
   return finding(
     "tls.handshake_failed",
     "error",
     at,
-    `The origin accepted the TCP connection but did not complete the TLS handshake within ${timeoutMs} ms${bytesRead === 0 ? " (not a byte came back after the ClientHello)" : ""}: a hung or overloaded server, or a service on this port that is not TLS and waits for more input. The edge would give up as well (525, or 522 if it times out).`,
+    `The origin accepted the TCP connection but did not complete the TLS handshake within ${seconds}${bytesRead === 0 ? " (not a byte came back after the ClientHello)" : ""}: a hung or overloaded server, or a service on this port that is not TLS and waits for more input. The edge's connection timeout (about 19 s) covers the handshake, and it answers 522 when it passes.${shorter ? ` diag520's deadline (${seconds}) is shorter than that, so this proves only that the handshake did not finish within ${seconds}.` : ""}`,
     {
       servername,
       errorCode: "ETIMEDOUT",
@@ -79,6 +83,9 @@ function handshakeTimeout(
       deadline,
       ...outcome.bytes,
     },
+    shorter
+      ? { title: `No TLS handshake within ${seconds} (the edge waits about 19 s)`, noEdgeStatus: true }
+      : { title: "The TLS handshake did not finish in time", edgeStatus: 522 },
   );
 }
 

@@ -3,12 +3,13 @@
  * environment (no output, no exit), so that every rejected input can be tested in-process and
  * the binary is spawned only for the wiring. Bad input throws a UsageError with one line.
  */
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option, type OutputConfiguration } from "commander";
 import { UsageError } from "../errors.js";
 import {
   parseByteCount,
   parseDnsServer,
   parseHeader,
+  parseHostHeader,
   parseMethod,
   parseOrigin,
   parsePath,
@@ -18,7 +19,7 @@ import {
   parseUserAgent,
 } from "../input/arguments.js";
 import { readCaFile } from "../input/ca-file.js";
-import { parseHostname } from "../input/hostname.js";
+import { parseTarget } from "../input/target.js";
 import { describeCommanderError } from "../input/usage-message.js";
 import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest } from "../options.js";
 import { VERSION } from "../version.js";
@@ -28,8 +29,12 @@ export interface OutputChoice {
   readonly json: boolean;
   /** true for --color, false for --no-color, undefined for neither. */
   readonly color: boolean | undefined;
+  /** --verbose: every finding, its evidence and what could not be checked, in the human report. */
+  readonly verbose: boolean;
   readonly harPath: string | null;
   readonly reportPath: string | null;
+  /** --ca-file as given, so that the reproduction command can trust the same CAs (--cacert). */
+  readonly caFile: string | null;
 }
 
 export type DiagnoseSettings = Omit<DiagnoseOptions, "signal" | "onPhaseStart">;
@@ -43,11 +48,14 @@ export type ParsedCommand =
     }
   | { readonly kind: "schema" }
   | { readonly kind: "lab"; readonly demo: boolean; readonly json: boolean }
+  | { readonly kind: "version" }
   /** --help or --version: the text to print, exit 0. */
   | { readonly kind: "print"; readonly text: string };
 
 interface RawOptions {
   origin?: string;
+  hostHeader?: string;
+  edgeHeaders: boolean;
   port?: string;
   scheme?: string;
   path?: string;
@@ -62,6 +70,7 @@ interface RawOptions {
   dnsServer?: string;
   json?: boolean;
   color?: boolean;
+  verbose?: boolean;
   har?: string;
   report?: string;
   /** Header names from --redact, true when none were named, false for --no-redact. */
@@ -71,17 +80,32 @@ interface RawOptions {
 const EXAMPLES = `
 Examples:
   diag520 example.com --origin 203.0.113.7                 human report
+  diag520 https://example.com/login --origin 203.0.113.7:8443
   diag520 example.com --origin 203.0.113.7 --json | jq .verdict
   diag520 example.com --origin 2001:db8::7 --path /login --header 'Cookie: a=b'
   diag520 example.com --origin 203.0.113.7 --scheme http   as SSL mode Flexible (port 80)
   diag520 lab                                              start the lab of broken origins
   diag520 schema                                           the JSON Schema of --json output
 
-Exit codes: 0 nothing that would make the CDN fail, 1 at least one error finding,
-2 usage or input error, 3 internal error, 130 interrupted.
+Deadlines: as long as the edge waits (19 s to connect, 125 s for the response), unless --timeout.
+Exit codes: 0 nothing that would make the CDN fail, 1 at least one error finding, 2 usage or
+input error, 3 internal error, 4 no verdict (cut short by --max-time, origin not reached),
+130 interrupted (Ctrl-C).
 Environment: DIAG520_DNS_SERVER (as --dns-server), NO_COLOR, FORCE_COLOR, CI.`;
 
+/** The subcommands, for suggesting one when a bare word is mistyped. */
+const COMMANDS = ["lab", "schema", "help", "version"] as const;
+
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** An option that takes one value: given twice, it is a mistake, not "the last one wins". */
+const once =
+  (flag: string) =>
+  (value: string, previous: string | undefined): string => {
+    if (previous !== undefined)
+      throw new InvalidArgumentError(`${flag} is given twice ('${previous}', '${value}'); give it once`);
+    return value;
+  };
 const collectRedactions = (value: string, previous: string[] | boolean): string[] => [
   ...(Array.isArray(previous) ? previous : []),
   value,
@@ -94,7 +118,14 @@ export async function parseCommandLine(
 ): Promise<ParsedCommand> {
   let parsed: ParsedCommand | null = null;
   let printed = "";
-  const program = buildProgram({
+  const sink: OutputConfiguration = {
+    writeOut: (text) => {
+      printed += text;
+    },
+    writeErr: () => {},
+    outputError: () => {},
+  };
+  const program = buildProgram(sink, {
     diagnose: (hostname, raw) => {
       parsed = toDiagnoseCommand(hostname, raw);
     },
@@ -104,8 +135,13 @@ export async function parseCommandLine(
     lab: (demo, json) => {
       parsed = { kind: "lab", demo, json };
     },
+    version: () => {
+      parsed = { kind: "version" };
+    },
+    help: (command) => {
+      parsed = { kind: "print", text: command.helpInformation() };
+    },
   });
-  program.configureOutput({ writeOut: (text) => (printed += text), writeErr: () => {}, outputError: () => {} });
   // The environment is an argument (not commander's own `.env()`, which reads the global one).
   const envValue = env.DIAG520_DNS_SERVER;
   try {
@@ -115,7 +151,12 @@ export async function parseCommandLine(
       if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code)) {
         return { kind: "print", text: printed };
       }
-      throw new UsageError(describeCommanderError(error.code, error.message));
+      throw new UsageError(
+        describeCommanderError(
+          error.code,
+          error.message.replace(/^error: option '[^']+' argument '[^']*' is invalid\. /, ""),
+        ),
+      );
     }
     throw error;
   }
@@ -127,7 +168,7 @@ export async function parseCommandLine(
 function withEnv(argv: readonly string[], dnsServer: string | undefined): string[] {
   const given = argv.some((arg) => arg === "--dns-server" || arg.startsWith("--dns-server="));
   const first = argv[0];
-  const isSubcommand = first === "schema" || first === "lab";
+  const isSubcommand = first !== undefined && (COMMANDS as readonly string[]).includes(first);
   if (given || isSubcommand || dnsServer === undefined || dnsServer === "") return [...argv];
   return [...argv, "--dns-server", dnsServer];
 }
@@ -136,45 +177,87 @@ interface Actions {
   diagnose(hostname: string, raw: RawOptions): void;
   schema(): void;
   lab(demo: boolean, json: boolean): void;
+  version(): void;
+  /** `diag520 help [command]`: the help of the command named, or of diag520. */
+  help(command: Command): void;
 }
 
-function buildProgram(actions: Actions): Command {
+function buildProgram(output: OutputConfiguration, actions: Actions): Command {
   const program = new Command()
+    // Before the subcommands are added: they inherit it (commander copies settings at .command()).
+    .configureOutput(output)
     .name("diag520")
     .description("Tells you why Cloudflare answers 520 (or 521-526) for your site, and what to fix.")
-    .argument("<hostname>", "the site's hostname, as visitors type it (sent as SNI and Host)")
-    .option("--origin <address>", "origin IPv4/IPv6 address or name (default: the hostname's own DNS answer)")
-    .option("--port <n>", "origin port (default: 443 for https, 80 for http)")
-    .option("--scheme <scheme>", "http or https, as the CDN's SSL mode talks to the origin (default: https)")
-    .option("--path <path>", "request path (default: /)")
-    .option("--method <method>", "request method (default: GET)")
-    .option("--header <header>", "extra request header 'Name: value' (repeatable)", collect)
-    .option("--user-agent <ua>", "User-Agent header (default: diag520's own)")
-    .option("--timeout <seconds>", "deadline for each phase, decimals allowed (default: 10)")
-    .option("--max-time <seconds>", "deadline for the whole run")
+    .argument("<target>", "the site's hostname as visitors type it (sent as SNI and Host), or its URL")
+    .option(
+      "--origin <address>",
+      "origin address or name, with :port if needed (default: the hostname's DNS answer)",
+      once("--origin"),
+    )
+    .option("--port <n>", "origin port (default: the URL's, else 443 for https, 80 for http)", once("--port"))
+    .option(
+      "--scheme <scheme>",
+      "http or https, as the CDN's SSL mode talks to the origin (default: https)",
+      once("--scheme"),
+    )
+    .option("--path <path>", "request path and query (default: /)", once("--path"))
+    .option("--method <method>", "request method (default: GET)", once("--method"))
+    .option(
+      "--header <header>",
+      "extra request header 'Name: value' (repeatable; replaces a default of that name)",
+      collect,
+    )
+    .option(
+      "--host-header <host>",
+      "the Host the origin gets, when an Origin Rule rewrites it (default: the hostname)",
+      once("--host-header"),
+    )
+    .option(
+      "--no-edge-headers",
+      "send the visitor's request only, without the fields the edge adds (CF-Ray, X-Forwarded-*…)",
+    )
+    .option("--user-agent <ua>", "User-Agent header (default: diag520)", once("--user-agent"))
+    .option(
+      "--timeout <seconds>",
+      "one deadline for every phase, decimals allowed (default: the edge's own)",
+      once("--timeout"),
+    )
+    .option("--max-time <seconds>", "deadline for the whole run", once("--max-time"))
     .option(
       "--max-header-size <bytes>",
       `response header block size that counts as too large (default: ${DEFAULTS.maxHeaderSize})`,
+      once("--max-header-size"),
     )
-    .option("--max-body <bytes>", `response body bytes read before stopping (default: ${DEFAULTS.maxBodyBytes})`)
-    .option("--ca-file <pem>", "extra trusted CA certificates (PEM), as a custom origin trust store")
-    .addOption(new Option("--dns-server <address>", "DNS server to ask, ip[:port] (env: DIAG520_DNS_SERVER)"))
+    .option(
+      "--max-body <bytes>",
+      `response body bytes read before stopping (default: ${DEFAULTS.maxBodyBytes})`,
+      once("--max-body"),
+    )
+    .option("--ca-file <pem>", "extra trusted CA certificates (PEM), as a custom origin trust store", once("--ca-file"))
+    .addOption(
+      new Option("--dns-server <address>", "DNS server to ask, ip[:port] (env: DIAG520_DNS_SERVER)").argParser(
+        once("--dns-server"),
+      ),
+    )
     .option("--json", "print one JSON document on stdout (see: diag520 schema)")
-    .option("--har <file>", "write an HTTP Archive (HAR 1.2) of the requests made; - for stdout")
-    .option("--report <file>", "write a Markdown report to attach to a support ticket; - for stdout")
+    .option("--har <file>", "write an HTTP Archive (HAR 1.2) of the requests made; - for stdout", once("--har"))
+    .option("--report <file>", "write a Markdown report to attach to a support ticket; - for stdout", once("--report"))
     .option(
       "--redact <name>",
       "also redact this header's values (repeatable; Authorization, Proxy-Authorization, Cookie and Set-Cookie always are)",
       collectRedactions,
     )
     .option("--no-redact", "show Authorization, Cookie and Set-Cookie values instead of [REDACTED]")
+    .option("--verbose", "show every finding, its evidence and what could not be checked")
     .option("--color", "force colour")
     .option("--no-color", "no colour")
     .version(VERSION, "-V, --version")
     .addHelpText("after", EXAMPLES)
     .showSuggestionAfterError(true)
+    // Options after a subcommand belong to it: `diag520 lab --port 8080` is a mistake, not a no-op.
+    .enablePositionalOptions()
     .exitOverride()
-    .action((hostname: string, raw: RawOptions) => actions.diagnose(hostname, raw));
+    .action((target: string, raw: RawOptions) => actions.diagnose(target, raw));
 
   program
     .command("schema")
@@ -185,26 +268,55 @@ function buildProgram(actions: Actions): Command {
     .command("lab")
     .description("start the lab of misbehaving origins on loopback and print how to diagnose each")
     .option("--demo", "diagnose every lab origin in turn, then stop")
-    // `diag520 lab --json` is parsed as the program's own --json: read it from there.
-    .action((raw: { demo?: boolean }, command: Command) =>
-      actions.lab(raw.demo === true, command.optsWithGlobals<{ json?: boolean }>().json === true),
-    );
+    .option("--json", "describe the lab as one JSON document")
+    .action((raw: { demo?: boolean; json?: boolean }) => actions.lab(raw.demo === true, raw.json === true));
+
+  program
+    .command("version")
+    .description("print diag520's version")
+    .action(() => actions.version());
+
+  program
+    .command("help [command]")
+    .description("display help for diag520 or one of its commands")
+    .action((name: string | undefined) => {
+      const command = name === undefined ? program : program.commands.find((c) => c.name() === name);
+      if (command === undefined) throw new UsageError(`unknown command '${name}'; diag520 help lists the commands`);
+      actions.help(command);
+    });
+  for (const command of program.commands) command.exitOverride();
   return program;
 }
 
-function toDiagnoseCommand(hostnameInput: string, raw: RawOptions): ParsedCommand {
-  const hostname = parseHostname(hostnameInput);
-  const scheme = parseScheme(raw.scheme ?? "https");
+function toDiagnoseCommand(targetInput: string, raw: RawOptions): ParsedCommand {
+  const target = parseTarget(targetInput, COMMANDS);
+  const origin = raw.origin === undefined ? null : parseOrigin(raw.origin);
+  const scheme = agree("scheme", [
+    ["the URL", target.scheme],
+    ["--scheme", raw.scheme === undefined ? null : parseScheme(raw.scheme)],
+  ]);
+  const port = agree("port", [
+    ["the URL", target.port],
+    ["--origin", origin?.port ?? null],
+    ["--port", raw.port === undefined ? null : parsePort(raw.port)],
+  ]);
+  const path = agree("path", [
+    ["the URL", target.path === null ? null : parsePath(target.path)],
+    ["--path", raw.path === undefined ? null : parsePath(raw.path)],
+  ]);
+  const effectiveScheme = scheme ?? "https";
   const request: DiagnoseRequest = {
-    hostname: hostname.ascii,
-    displayHostname: hostname.display,
-    origin: raw.origin === undefined ? null : parseOrigin(raw.origin),
-    scheme,
-    port: raw.port === undefined ? (scheme === "https" ? 443 : 80) : parsePort(raw.port),
-    path: parsePath(raw.path ?? "/"),
+    hostname: target.hostname.ascii,
+    displayHostname: target.hostname.display,
+    origin: origin?.host ?? null,
+    scheme: effectiveScheme,
+    port: port ?? (effectiveScheme === "https" ? 443 : 80),
+    path: path ?? "/",
     method: parseMethod(raw.method ?? "GET"),
     headers: (raw.header ?? []).map(parseHeader),
     userAgent: parseUserAgent(raw.userAgent ?? DEFAULTS.userAgent),
+    hostHeader: raw.hostHeader === undefined ? null : parseHostHeader(raw.hostHeader),
+    edgeHeaders: raw.edgeHeaders,
   };
   const options: DiagnoseSettings = {
     timeoutMs: raw.timeout === undefined ? DEFAULTS.timeoutMs : parseSeconds(raw.timeout, "--timeout"),
@@ -222,8 +334,23 @@ function toDiagnoseCommand(hostnameInput: string, raw: RawOptions): ParsedComman
   const output: OutputChoice = {
     json: raw.json === true,
     color: raw.color,
+    verbose: raw.verbose === true,
     harPath: raw.har ?? null,
     reportPath: raw.report ?? null,
+    caFile: raw.caFile ?? null,
   };
   return { kind: "diagnose", request, options, output };
+}
+
+/** One value from wherever the user gave it; two different ones are a contradiction, not a choice. */
+function agree<T>(what: string, sources: ReadonlyArray<readonly [string, T | null]>): T | null {
+  const given = sources.filter((source): source is readonly [string, T] => source[1] !== null);
+  const first = given[0];
+  const other = given.find((source) => source[1] !== first?.[1]);
+  if (first !== undefined && other !== undefined) {
+    throw new UsageError(
+      `${first[0]} says ${what} ${String(first[1])} but ${other[0]} says ${String(other[1])}: give one`,
+    );
+  }
+  return first?.[1] ?? null;
 }

@@ -6,7 +6,7 @@
  */
 import type { TicketArtifacts } from "../artifacts/ticket-artifacts.js";
 import type { Diagnosis } from "../diagnose.js";
-import type { DiagnoseOptions } from "../options.js";
+import type { DiagnoseOptions, PhaseStart } from "../options.js";
 import { decideColorLevel } from "../render/color-choice.js";
 import type { ReportDocument } from "../report/schema.js";
 import { stringifyJsonForTerminal } from "../text/escape.js";
@@ -14,6 +14,7 @@ import { VERSION } from "../version.js";
 import type { ParsedCommand } from "./command-line.js";
 import { exitCodeFor } from "./exit-code.js";
 import { startProgress } from "./progress.js";
+import { progressText } from "./progress-text.js";
 
 export interface CliIo {
   readonly stdout: NodeJS.WriteStream;
@@ -27,7 +28,11 @@ export interface CliIo {
 
 export async function runDiagnosis(command: Extract<ParsedCommand, { kind: "diagnose" }>, io: CliIo): Promise<number> {
   const { request, output } = command;
-  const artifacts: TicketArtifacts = { harPath: output.harPath, reportPath: output.reportPath };
+  const artifacts: TicketArtifacts = {
+    harPath: output.harPath,
+    reportPath: output.reportPath,
+    stepSummaryPath: io.env.GITHUB_STEP_SUMMARY ?? null,
+  };
   const ticket =
     artifacts.harPath !== null || artifacts.reportPath !== null
       ? await import("../artifacts/ticket-artifacts.js")
@@ -71,7 +76,8 @@ export async function runDiagnosis(command: Extract<ParsedCommand, { kind: "diag
       import("../render/style.js"),
     ]);
     const level = decideColorLevel({ flag: output.color, env: io.env, isTTY: reportStream.isTTY === true });
-    reportStream.write(renderHuman(report, await loadStyle(level)));
+    const width = reportStream.isTTY === true && reportStream.columns > 0 ? reportStream.columns : null;
+    reportStream.write(renderHuman(report, await loadStyle(level), { width, verbose: output.verbose }));
   }
   if (artifactText !== null) io.stdout.write(artifactText);
   return exitCode;

@@ -161,7 +161,7 @@ export const FINDING_CATALOGUE = {
     },
   },
   "http.headers_too_large": {
-    title: "The response header block is too large",
+    title: "The response header block is over the size limit checked",
     edgeStatus: 520,
     evidence: {
       headerBytes: "number",
@@ -191,6 +191,16 @@ export const FINDING_CATALOGUE = {
       headBytes: "number?",
     },
   },
+  "http.not_http": {
+    title: "Something other than HTTP answered on the origin's port",
+    edgeStatus: 520,
+    evidence: {
+      /** tls, http2, smtp, ftp, ssh, pop3, imap, redis, memcached, mysql */
+      protocol: "string",
+      bytesReceived: "number",
+      received: "wire",
+    },
+  },
   "http.incomplete_head": {
     title: "The origin closed the connection in the middle of the response header",
     edgeStatus: 520,
@@ -200,6 +210,11 @@ export const FINDING_CATALOGUE = {
     title: "The status line does not parse",
     edgeStatus: 520,
     evidence: { statusLine: "wire", problem: "string", lineNumber: "number", offset: "number" },
+  },
+  "http.status_out_of_range": {
+    title: "The status code is outside 100–599",
+    edgeStatus: null,
+    evidence: { statusCode: "number", statusLine: "wire" },
   },
   "http.invalid_header": {
     title: "A header field line is malformed",
@@ -248,7 +263,7 @@ export const FINDING_CATALOGUE = {
     },
   },
   "http.response_timeout": {
-    title: "No complete response header within the read timeout",
+    title: "No complete response header within the deadline",
     edgeStatus: 524,
     evidence: {
       bytesReceived: "number",
@@ -311,6 +326,19 @@ export interface Finding {
   readonly edgeStatus: EdgeStatus | null;
 }
 
+/** What a check may say beyond its catalogue row, never more than the row claims. */
+export interface FindingOverrides {
+  /** A headline with the measured figures in it (it must say what the row's title says). */
+  readonly title?: string;
+  /**
+   * The error predicts no edge status: what was measured falls short of what the edge would
+   * act on (a deadline shorter than the edge's, a limit under the edge's current one).
+   */
+  readonly noEdgeStatus?: boolean;
+  /** The status the edge would answer in this very case, when it differs from the row's. */
+  readonly edgeStatus?: EdgeStatus;
+}
+
 /** Builds a finding from its catalogue row, so that title and edge status never drift. */
 export function finding<C extends FindingCode>(
   code: C,
@@ -318,6 +346,7 @@ export function finding<C extends FindingCode>(
   where: Origin,
   detail: string,
   evidence: EvidenceFor<C>,
+  overrides: FindingOverrides = {},
 ): Finding {
   const entry: CatalogueEntry = FINDING_CATALOGUE[code];
   return {
@@ -325,9 +354,10 @@ export function finding<C extends FindingCode>(
     severity,
     leg: where.leg,
     phase: where.phase,
-    title: entry.title,
+    title: overrides.title ?? entry.title,
     detail,
     evidence: evidence as Evidence,
-    edgeStatus: severity === "error" ? entry.edgeStatus : null,
+    edgeStatus:
+      severity === "error" && overrides.noEdgeStatus !== true ? (overrides.edgeStatus ?? entry.edgeStatus) : null,
   };
 }

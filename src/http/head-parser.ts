@@ -7,6 +7,7 @@
  * writes the words), and the head is still described.
  * Input and output text is latin1 (one character per byte), so evidence keeps the exact bytes.
  */
+import { type RecognisedProtocol, recogniseProtocol } from "./recognise-protocol.js";
 
 /** Pingora's MAX_HEADERS (pingora-core/src/protocols/http/v1/common.rs). */
 export const MAX_HEADER_FIELDS = 256;
@@ -87,8 +88,15 @@ export type FieldLineProblem =
 export const TOLERATED_FIELD_PROBLEMS: ReadonlySet<FieldLineProblem> = new Set(["obs_fold", "whitespace_before_colon"]);
 
 export type HeadViolation =
-  /** The bytes do not start with "HTTP/" (an HTTP/0.9-style reply). */
-  | { readonly kind: "no_status_line"; readonly firstBytes: string; readonly bytes: number }
+  /** The bytes do not start with "HTTP/": another protocol when recognised, else an HTTP/0.9-style reply. */
+  | {
+      readonly kind: "no_status_line";
+      readonly firstBytes: string;
+      readonly bytes: number;
+      readonly protocol: RecognisedProtocol | null;
+    }
+  /** 600–999: Pingora passes it on (http::StatusCode takes 100–999); RFC 9110 §15 has no class for it. */
+  | { readonly kind: "status_out_of_range"; readonly statusCode: number; readonly statusLine: string }
   | {
       readonly kind: "invalid_status_line";
       readonly problem: StatusLineProblem;
@@ -140,7 +148,12 @@ export function startsLikeStatusLine(text: string): "yes" | "no" | "undecided" {
 
 /** The violation of a response without a status line (HTTP/0.9 style); shared with the reader. */
 export function noStatusLine(firstBytes: string, bytes: number): HeadViolation {
-  return { kind: "no_status_line", firstBytes: firstBytes.slice(0, 256), bytes };
+  return {
+    kind: "no_status_line",
+    firstBytes: firstBytes.slice(0, 256),
+    bytes,
+    protocol: recogniseProtocol(firstBytes),
+  };
 }
 
 /** The status code `parseResponseHead` would read from this head, without parsing its fields. */
@@ -179,6 +192,10 @@ export function parseResponseHead(head: Buffer, options: ParseHeadOptions): Pars
   }
 
   const status = parseStatusLine(first);
+  const code = status.parts.statusCode;
+  if (status.problem === null && code !== null && code > 599) {
+    violations.push({ kind: "status_out_of_range", statusCode: code, statusLine: excerpt(first.content) });
+  }
   if (status.problem !== null) {
     const column = status.problem === "control_byte_in_reason" ? reasonControlColumn(first.content) : null;
     violations.push({ kind: "invalid_status_line", problem: status.problem, line: lineRef(first, column) });

@@ -1,6 +1,6 @@
 /**
- * Every published limit on the size of a response header block (FACTS.md, "Header size: every
- * published figure"). A measurement is reported against all the limits it crosses rather than
+ * Every published limit on the size of a response header block (Cloudflare's docs over the years,
+ * nginx, HAProxy, Node.js, Envoy, Pingora; each row names its source). A measurement is reported against all the limits it crosses rather than
  * against one number asserted as the truth, since the figures changed over time.
  * "KB" in the sources is read as 1024 bytes, the reading that crosses a limit first.
  */

@@ -31,7 +31,9 @@ export type ReaderStop =
   /** Content-Length that the edge rejects: the body cannot be delimited */
   | "invalid_framing"
   /** the chunked framing broke */
-  | "broken_chunks";
+  | "broken_chunks"
+  /** the bytes do not start with a status line: not HTTP/1.x */
+  | "not_http";
 
 export interface ResponseRecord {
   readonly bytesReceived: number;
@@ -48,7 +50,7 @@ export interface ResponseRecord {
   readonly partialHead: ParsedHead | null;
   /** The bytes of `head` or `partialHead`, as received (at most the header read cap). */
   readonly rawHead: Buffer | null;
-  /** The bytes do not start with a status line (HTTP/0.9 style): they are all read as body. */
+  /** The bytes do not start with a status line: reading stopped there (`rawHead` has what arrived). */
   readonly noStatusLine: boolean;
   readonly framing: Framing | null;
   readonly contentLength: number | null;
@@ -67,6 +69,8 @@ const CR = 0x0d;
 const LF = 0x0a;
 const STATUS_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
 const FIRST_BYTES = 256;
+/** What is kept of a reply that is not HTTP, to tell what answered (a banner, a TLS alert, frames). */
+const NOT_HTTP_EVIDENCE_BYTES = 1024;
 /** An origin can send 1xx heads until the read cap (40,000 "100 Continue"): only the first few are kept. */
 export const MAX_KEPT_INTERIM = 16;
 
@@ -177,7 +181,7 @@ export class ResponseReader {
       if (this.prefixMatched < STATUS_PREFIX.length) {
         const wanted = STATUS_PREFIX[this.prefixMatched];
         const matches = this.prefixMatched < 4 ? (byte & 0xdf) === wanted : byte === wanted;
-        if (!matches) return this.readAsHttp09(chunk, start, index);
+        if (!matches) return this.stopNotHttp(chunk, start, index);
         this.prefixMatched++;
       }
       if (byte === LF) {
@@ -203,17 +207,20 @@ export class ResponseReader {
     this.headBytesRead += end - start;
   }
 
-  /** No status line: everything, from the first byte of this response, is a close-delimited body. */
-  private readAsHttp09(chunk: Buffer, start: number, index: number): number {
-    this.appendHead(chunk, start, index);
-    const already = Buffer.from(this.headBuffer.view());
+  /**
+   * No status line: the edge's parser fails at the first byte that is not "HTTP/", so there is
+   * nothing more to wait for (a mail server's banner would keep the connection open until the
+   * deadline). What arrived, up to NOT_HTTP_EVIDENCE_BYTES, is kept to name what answered.
+   */
+  private stopNotHttp(chunk: Buffer, start: number, index: number): number {
+    const room = Math.max(0, NOT_HTTP_EVIDENCE_BYTES - this.headBuffer.length);
+    const end = Math.max(index, Math.min(chunk.length, start + room));
+    this.appendHead(chunk, start, end);
+    this.rawHead = Buffer.from(this.headBuffer.view());
     this.headBuffer.clear();
     this.noStatusLine = true;
-    this.phase = "body";
-    this.framing = "close";
-    const taken = this.readCloseDelimited(already, 0);
-    if (taken < already.length) this.unreadBytes += already.length - taken;
-    return index;
+    this.stop = "not_http";
+    return end;
   }
 
   private endHead(): void {

@@ -3,8 +3,8 @@
  * names the argument and says what would be valid. Hand-written rather than zod: zod takes about
  * 70 ms to load, more than the whole start-up budget of a diagnosis (DESIGN.md "Budgets").
  */
-import { isIP } from "node:net";
 import { UsageError } from "../errors.js";
+import { ipFamily } from "../net/ip-literal.js";
 import { parseHostname } from "./hostname.js";
 
 /** RFC 9110 §5.6.2 token characters: header names and methods. */
@@ -25,7 +25,8 @@ export function parsePort(input: string): number {
 }
 
 export function parseScheme(input: string): "http" | "https" {
-  if (input === "http" || input === "https") return input;
+  const scheme = input.toLowerCase();
+  if (scheme === "http" || scheme === "https") return scheme;
   throw new UsageError(`invalid --scheme '${input}': use http or https`);
 }
 
@@ -58,6 +59,9 @@ export function parseMethod(input: string): string {
 
 export function parsePath(input: string): string {
   if (!input.startsWith("/")) throw new UsageError(`invalid --path '${input}': it must start with '/', as in /login`);
+  // A fragment (RFC 3986 §3.5) stays in the browser: no server, edge or origin, ever sees it.
+  if (input.includes("#"))
+    throw new UsageError(`invalid --path '${input}': a '#fragment' is never sent to a server; leave it out`);
   // Only visible ASCII may go on the request line (RFC 9112 §3.2); spaces must be %20.
   if (!/^[\x21-\x7e]+$/.test(input)) {
     throw new UsageError(
@@ -91,6 +95,16 @@ export function parseHeader(input: string): readonly [string, string] {
   return [name, value];
 }
 
+/** --host-header: a Host field value (a name, an optional port), as an Origin Rule would set it. */
+export function parseHostHeader(input: string): string {
+  if (!/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/.test(input)) {
+    throw new UsageError(
+      `invalid --host-header '${input}': give a host name, optionally with a port, as in www.example.com`,
+    );
+  }
+  return input;
+}
+
 export function parseUserAgent(input: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(input))
@@ -99,24 +113,40 @@ export function parseUserAgent(input: string): string {
   return input;
 }
 
-/** --origin: an IPv4 or IPv6 literal (brackets allowed, no port) or a hostname. */
-export function parseOrigin(input: string): string {
-  const bracketed = /^\[(.*)\](:\d*)?$/.exec(input);
+export interface OriginArgument {
+  /** An IP literal (without brackets) or an ASCII hostname. */
+  readonly host: string;
+  readonly port: number | null;
+}
+
+/** --origin: an IPv4 or IPv6 literal or a hostname, with a port if wanted (203.0.113.7:8443, [2001:db8::7]:8443). */
+export function parseOrigin(input: string): OriginArgument {
+  const fail = (why: string): never => {
+    throw new UsageError(`invalid --origin '${input}': ${why}`);
+  };
+  const bracketed = /^\[(.*)\](?::(.*))?$/.exec(input);
   if (bracketed) {
-    if (bracketed[2] !== undefined)
-      throw new UsageError(`invalid --origin '${input}': give the address without a port; use --port for the port`);
-    if (isIP(bracketed[1] ?? "") !== 6)
-      throw new UsageError(`invalid --origin '${input}': '${bracketed[1]}' is not an IPv6 address`);
-    return bracketed[1] as string;
+    if (ipFamily(bracketed[1] ?? "") !== 6) fail(`'${bracketed[1]}' is not an IPv6 address`);
+    return { host: bracketed[1] as string, port: bracketed[2] === undefined ? null : originPort(bracketed[2], fail) };
   }
-  if (isIP(input) !== 0) return input;
+  if (ipFamily(input) !== null) return { host: input, port: null };
   if (input.includes(":")) {
-    const hostPort = /^([^:]+):(\d+)$/.exec(input);
-    if (hostPort)
-      throw new UsageError(`invalid --origin '${input}': give the address without a port; use --port ${hostPort[2]}`);
-    throw new UsageError(`invalid --origin '${input}': not an IPv6 address (such as 2001:db8::1) nor a hostname`);
+    const hostPort = /^([^:]+):([^:]*)$/.exec(input);
+    if (hostPort === null)
+      fail("not an IPv6 address (such as 2001:db8::1) nor a hostname; write [2001:db8::1]:8443 for a port");
+    const host = hostPort?.[1] ?? "";
+    return {
+      host: ipFamily(host) !== null ? host : parseHostname(host, "--origin").ascii,
+      port: originPort(hostPort?.[2] ?? "", fail),
+    };
   }
-  return parseHostname(input, "--origin").ascii;
+  return { host: parseHostname(input, "--origin").ascii, port: null };
+}
+
+function originPort(text: string, fail: (why: string) => never): number {
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > 65535)
+    fail("the port must be a number from 1 to 65535");
+  return Number(text);
 }
 
 /** --dns-server: "ip", "ip:port" or "[ipv6]:port". */
@@ -124,7 +154,7 @@ export function parseDnsServer(input: string): string {
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(input);
   const v4 = /^([^:]+):(\d+)$/.exec(input);
   const [address, port] = v6 ? [v6[1] ?? "", v6[2]] : v4 ? [v4[1] ?? "", v4[2]] : [input, undefined];
-  if (isIP(address) === 0)
+  if (ipFamily(address) === null)
     throw new UsageError(
       `invalid --dns-server '${input}': give an IP address, optionally with a port (127.0.0.1:5353, [::1]:53)`,
     );

@@ -3,9 +3,10 @@
  * RFC 1035 §2.3.4 lengths), and converts an internationalised name to its punycode form for DNS,
  * SNI and the Host header (RFC 5891) while keeping the Unicode form for display.
  */
-import { isIP } from "node:net";
+
 import { domainToASCII, domainToUnicode } from "node:url";
 import { UsageError } from "../errors.js";
+import { ipFamily } from "../net/ip-literal.js";
 
 export interface ParsedHostname {
   readonly ascii: string;
@@ -23,7 +24,7 @@ export function parseHostname(input: string, argument = "hostname"): ParsedHostn
   if (/[\s\u0000-\u001f\u007f]/.test(input)) fail("it contains whitespace or control characters");
   if (input.includes("://") || input.includes("/"))
     fail("give the bare hostname (example.com), not a URL; use --path for the path");
-  if (isIP(input) !== 0) return { ascii: input, display: input };
+  if (ipFamily(input) !== null) return { ascii: input, display: input };
   if (input.startsWith("[") || input.includes(":")) {
     fail("not a hostname; an IPv6 address goes without brackets, and the port goes in --port");
   }

@@ -2,13 +2,20 @@
  * The origin leg's spec: straight to the origin's address, as the edge connects (SNI and Host are
  * the visitor's hostname, not the address), offering the edge's TLS, sending raw HTTP/1.1.
  */
-import { buildWireRequest } from "../http/request.js";
+import { phaseDeadlines } from "../cdn/edge-timeouts.js";
+import type { WireRequest } from "../http/request.js";
 import { ipFamily } from "../net/ip-literal.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "../options.js";
 import { EDGE_ALPN_PROTOCOLS } from "../tls/edge-tls-profile.js";
 import type { LegSpec } from "./leg-spec.js";
 
-export function originLegSpec(request: DiagnoseRequest, options: DiagnoseOptions, address: string): LegSpec {
+/** `wire` is the request the edge would send the origin (http/request.ts `buildEdgeToOriginRequest`). */
+export function originLegSpec(
+  request: DiagnoseRequest,
+  options: DiagnoseOptions,
+  address: string,
+  wire: WireRequest,
+): LegSpec {
   const hostname = request.hostname;
   return {
     name: "origin",
@@ -25,9 +32,9 @@ export function originLegSpec(request: DiagnoseRequest, options: DiagnoseOptions
             extraCaPem: options.extraCaPem,
           },
     transport: "http1",
-    request: buildWireRequest(request),
+    request: wire,
     maxHeaderSize: options.maxHeaderSize,
     maxBodyBytes: options.maxBodyBytes,
-    deadlines: { connectMs: options.timeoutMs, tlsMs: options.timeoutMs, responseMs: options.timeoutMs },
+    deadlines: phaseDeadlines(options.timeoutMs),
   };
 }

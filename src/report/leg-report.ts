@@ -6,6 +6,7 @@
 import type { Finding } from "../findings/catalogue.js";
 import type { ExchangeEnd } from "../http/exchange.js";
 import type { ParsedHead } from "../http/head-parser.js";
+import { PROTOCOL_NAMES, recogniseProtocol } from "../http/recognise-protocol.js";
 import type { ResponseRecord } from "../http/response-reader.js";
 import type {
   HttpOutcome,
@@ -39,9 +40,9 @@ export function legReport(
     port: spec.port,
     scheme: spec.tls === null ? "http" : "https",
     phases: [
-      phaseResult("tcp", leg.tcp, errorIn("tcp"), leg, interruption, tcpFacts, tcpSummary),
-      phaseResult("tls", leg.tls, errorIn("tls"), leg, interruption, tlsFacts, tlsSummary),
-      phaseResult("http", leg.http, errorIn("http"), leg, interruption, httpFacts, httpSummary),
+      phaseResult("tcp", leg.tcp, errorIn("tcp"), leg, interruption, tcpFacts, tcpSummary, connectFailed),
+      phaseResult("tls", leg.tls, errorIn("tls"), leg, interruption, tlsFacts, tlsSummary, connectFailed),
+      phaseResult("http", leg.http, errorIn("http"), leg, interruption, httpFacts, httpSummary, exchangeFailed),
     ] as LegPhaseResult[],
   };
 }
@@ -54,6 +55,7 @@ function phaseResult<T, F>(
   interruption: Interruption | null,
   facts: (outcome: T, leg: LegObservation) => F,
   summary: (outcome: T, leg: LegObservation) => string,
+  failed: (outcome: T) => boolean,
 ) {
   if (run.status === "not_run") {
     const reason = notRunReason(name, run.because, leg, interruption);
@@ -84,7 +86,7 @@ function phaseResult<T, F>(
   }
   return {
     name,
-    status: hasError || isFailure(run.outcome) ? "failed" : "passed",
+    status: hasError || failed(run.outcome) ? "failed" : "passed",
     startedAt: run.startedAt,
     durationMs: run.durationMs,
     deadlineMs: run.deadlineMs,
@@ -100,9 +102,14 @@ function isCancelled(outcome: unknown): boolean {
   return o.exchange?.end.stop?.kind === "cancelled";
 }
 
-function isFailure(outcome: unknown): boolean {
-  const kind = (outcome as { kind?: string }).kind;
-  return kind === "failed" || kind === "stopped";
+function connectFailed(outcome: TcpOutcome | TlsOutcome): boolean {
+  return outcome.kind === "failed" || outcome.kind === "stopped";
+}
+
+/** The exchange broke before the response was whole (a reset, an alert), whatever a check made of it. */
+function exchangeFailed(outcome: HttpOutcome): boolean {
+  const { end } = outcome.exchange;
+  return !outcome.record.bodyComplete && (end.kind === "reset" || end.kind === "error");
 }
 
 function notRunReason(
@@ -261,6 +268,7 @@ function factsEnd(record: ResponseRecord, end: ExchangeEnd): HttpFacts["response
           return "read_cap";
         case "invalid_framing":
         case "broken_chunks":
+        case "not_http":
           return "error";
         default:
           return "complete";
@@ -278,7 +286,12 @@ function httpSummary(outcome: HttpOutcome): string {
     const body = record.bodyComplete ? `${record.bodyBytes} body bytes` : `${record.bodyBytes} body bytes (incomplete)`;
     return `${record.head.statusLine} · ${body} · ${ms}`;
   }
-  if (record.noStatusLine) return `no status line: ${record.bytesReceived} bytes of HTTP/0.9-style reply · ${ms}`;
+  if (record.noStatusLine) {
+    const protocol = recogniseProtocol(record.rawHead?.toString("latin1") ?? record.firstBytes);
+    return protocol === null
+      ? `no status line: ${record.bytesReceived} bytes that are not an HTTP response · ${ms}`
+      : `not HTTP: ${PROTOCOL_NAMES[protocol]} · ${ms}`;
+  }
   switch (end.kind) {
     case "closed":
       return record.bytesReceived === 0

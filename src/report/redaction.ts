@@ -11,6 +11,8 @@
  * "on" everywhere would mangle the report without protecting anything.
  * report/redact-report.ts decides which typed fields of a report go through which mechanism.
  */
+import { formatCount } from "../text/format-count.js";
+
 export const REDACTED = "[REDACTED]";
 
 /** Always redacted (lower-case): credentials and session state (RFC 9110 §11.6, RFC 6265 §4). */
@@ -94,14 +96,14 @@ export class Redaction {
       if (match !== null) {
         const [, indent = "", name = "", separator = "", value = "", cr = ""] = match;
         inRedactedField = true;
-        if (value === "" || value === REDACTED) return line;
+        if (value === "" || value.startsWith(REDACTED.slice(0, -1))) return line;
         this.hits.add(name.toLowerCase());
-        return `${indent}${name}${separator}${REDACTED}${cr}`;
+        return `${indent}${name}${separator}${sized(value)}${cr}`;
       }
       // obs-fold: a line starting with whitespace continues the previous field's value.
       const continuation = /^([ \t]+)([^\n]*?)(\r?)$/.exec(line);
       if (inRedactedField && continuation !== null && continuation[2] !== "") {
-        return `${continuation[1]}${REDACTED}${continuation[3]}`;
+        return `${continuation[1]}${sized(continuation[2] ?? "")}${continuation[3]}`;
       }
       inRedactedField = false;
       return line;
@@ -140,6 +142,14 @@ export class Redaction {
   #sortedSecrets(): string[] {
     return [...this.#secrets].sort((a, b) => b.length - a.length);
   }
+}
+
+/**
+ * In a raw head, a redacted value keeps its size ("[REDACTED, 1,034 bytes]"): the size of each
+ * field is evidence when the block is too large, and the size is not the secret.
+ */
+function sized(value: string): string {
+  return `[REDACTED, ${formatCount(value.length)} byte${value.length === 1 ? "" : "s"}]`;
 }
 
 function replaceBytes(haystack: Buffer, needle: Buffer, replacement: Buffer): Buffer {

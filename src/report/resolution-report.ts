@@ -1,4 +1,5 @@
 /** The resolution step as the report shows it: a phase named "dns", with its facts and a one-line summary. */
+import { findCdnRange } from "../cdn/cloudflare-ranges.js";
 import { describePick, failureOutcome } from "../checks/resolution.js";
 import type { Finding } from "../findings/catalogue.js";
 import type { NameAnswer, ResolutionObservation } from "../resolve/resolve.js";
@@ -41,8 +42,11 @@ function summarise(resolution: ResolutionObservation, proxied: boolean | null, a
       : host.source === "literal"
         ? `${host.name} is an IP address`
         : `${host.name} resolves ${proxied ? "into the CDN's ranges" : "outside the CDN's ranges"}${sourceNote(host)}`;
-  if (origin === null)
-    return address === null ? hostPart : `${hostPart}; using ${describePick(host.addresses, address)}`;
+  if (origin === null) {
+    if (address === null) return hostPart;
+    if (findCdnRange(address) !== null) return `${hostPart}; that address is the CDN's, not the origin's`;
+    return `${hostPart}; using ${describePick(host.addresses, address)}`;
+  }
   if (origin.failure !== null)
     return `${hostPart}; --origin ${origin.name} does not resolve (${failureOutcome(origin.failure)})`;
   return address === null ? hostPart : `${hostPart}; using ${describePick(origin.addresses, address)} from --origin`;

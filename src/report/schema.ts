@@ -215,10 +215,17 @@ export const decidingFindingSchema = z.object({
 });
 
 export const verdictSchema = z.object({
-  ok: z.boolean().describe("false when a finding would make the CDN fail the request, or the run did not finish"),
+  ok: z.boolean().describe("true only for status pass"),
+  status: z
+    .enum(["pass", "fail", "incomplete"])
+    .describe(
+      "pass: every phase ran and nothing would make the CDN fail; fail: a finding would; incomplete: no verdict (cut short, origin not reached, response not seen)",
+    ),
   edgeStatus: edgeStatus.nullable(),
   summary: z.string(),
-  decidingFinding: decidingFindingSchema.nullable().describe("the finding the verdict rests on, if any"),
+  decidingFinding: decidingFindingSchema
+    .nullable()
+    .describe("the finding the verdict rests on: the deciding error, or what kept an incomplete run from a verdict"),
 });
 
 export const interruptionSchema = z.discriminatedUnion("kind", [

@@ -1,7 +1,8 @@
 /**
  * Which address the origin leg may connect to, decided from the answer for the name it connects
- * to alone: none when the name does not resolve, and never one of the CDN's own addresses named
- * by --origin (a loop or a mistake: diag520 must not open connections to the CDN as "the origin").
+ * to alone: none when the name does not resolve, and never one of the CDN's own addresses —
+ * named by --origin (a loop or a mistake), or the hostname's own answer when there is no --origin
+ * (that is the edge, not the origin: a verdict about it would be about the CDN).
  */
 import { findCdnRange } from "../cdn/cloudflare-ranges.js";
 import { type NameAnswer, pickAddress } from "./resolve.js";
@@ -21,6 +22,9 @@ export function originGate(target: NameAnswer, originGiven: boolean): OriginGate
   }
   if (originGiven && target.addresses.some((a) => findCdnRange(a) !== null)) {
     return { address, blockedBy: "not run: the origin address lies inside the CDN's own ranges" };
+  }
+  if (!originGiven && findCdnRange(address) !== null) {
+    return { address, blockedBy: "not run: the hostname resolves to the CDN's own edge, not to the origin" };
   }
   return { address, blockedBy: null };
 }

@@ -51,3 +51,12 @@ export function stringifyJsonForTerminal(value: unknown, indent?: number): strin
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
+
+/**
+ * A CI runner obeys a line of a step's output that starts, after leading whitespace, with "::"
+ * (GitHub Actions workflow commands; CVE-2020-15228): any such line of ours carries origin bytes
+ * or a user's input, so its first colon is written as the escape `\x3a`.
+ */
+export function neutraliseWorkflowCommands(text: string): string {
+  return text.replace(/^([ \t]*)::/gm, "$1\\x3a:");
+}

@@ -1,6 +1,6 @@
 /**
- * What the CDN's edge offers an origin in its ClientHello, as data (FACTS.md "TLS towards the
- * origin"; cloudflare-docs `ssl/origin-configuration/cipher-suites`, in the order listed there,
+ * What the CDN's edge offers an origin in its ClientHello, as data (cloudflare-docs
+ * `ssl/origin-configuration/cipher-suites`, in the order listed there,
  * which is the edge's preference order). diag520 offers the same, so an origin that the edge
  * cannot talk to fails here too, and one that it can talk to does not fail for diag520's sake.
  */
@@ -43,7 +43,7 @@ export const EDGE_TLS12_CIPHERS = [
 export const EDGE_CIPHER_STRING = [...EDGE_TLS13_CIPHERSUITES, ...EDGE_TLS12_CIPHERS, "@SECLEVEL=0"].join(":");
 
 /**
- * ALPN: HTTP/1.1 only. The edge also offers h2 to origins (FACTS.md "HTTP/2 to the origin"), but
+ * ALPN: HTTP/1.1 only. The edge also offers h2 to origins (cloudflare-docs http2-to-origin), but
  * this pipeline speaks raw HTTP/1.1 after the handshake; an h2 probe is a later, separate probe.
  */
 export const EDGE_ALPN_PROTOCOLS = ["http/1.1"] as const;

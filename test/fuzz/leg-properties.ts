@@ -82,7 +82,7 @@ export function violations(outcome: LegOutcome, deadlineMs: number, marginMs: nu
   if (JSON.stringify(checkLeg(leg)) !== JSON.stringify(findings)) found.push("checkLeg is not deterministic");
   const errors = findings.filter((f) => f.severity === "error");
   const report = legReport(leg, findings);
-  const verdict = decideVerdict(findings, report, null);
+  const verdict = decideVerdict({ findings, origin: report, interruption: null, originNotRun: null });
   if (verdict.ok !== (errors.length === 0)) found.push(`verdict ok=${verdict.ok} with ${errors.length} error findings`);
   // Healthy or explained: a run with no error finding must have read a final response whose body
   // is complete, or say (in a finding) why it stopped reading.

@@ -62,7 +62,7 @@ async function diagnose(server: HostileServer, deadlineMs: number, parts: Partia
   const findings = checkLeg(leg);
   for (const item of findings) findingSchema.parse(item);
   const report = legReport(leg, findings);
-  const verdict = decideVerdict(findings, report, null);
+  const verdict = decideVerdict({ findings, origin: report, interruption: null, originNotRun: null });
   const phase = report.phases.find((p) => p.name === "http");
   assert.ok(phase?.name === "http" && phase.facts !== null && leg.http.status === "ran", "the http phase ran");
   return {

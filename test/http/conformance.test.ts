@@ -152,7 +152,12 @@ describe("conformance with the edge's HTTP/1.1 parser (shared corpus)", { timeou
       });
       const leg = await runLeg(spec, new AbortController().signal);
       const findings = checkLeg(leg);
-      const verdict = decideVerdict(findings, legReport(leg, findings), null);
+      const verdict = decideVerdict({
+        findings,
+        origin: legReport(leg, findings),
+        interruption: null,
+        originNotRun: null,
+      });
       const why = disagreement(item, findings, exitCodeFor([{ verdict, interruption: null }]));
       t.diagnostic(`${item.escaped.slice(0, 120)} → ${describeFindings(findings)}`);
       if (why === null) agreed.push(item.id);

@@ -73,7 +73,12 @@ function httpFacts(leg: LegObservation, findings: readonly Finding[]): HttpFacts
 
 /** The exit code the CLI would compute for this leg alone (one pure function over the verdict). */
 function exitCode(leg: LegObservation, findings: readonly Finding[]): number {
-  return exitCodeFor([{ verdict: decideVerdict(findings, legReport(leg, findings), null), interruption: null }]);
+  return exitCodeFor([
+    {
+      verdict: decideVerdict({ findings, origin: legReport(leg, findings), interruption: null, originNotRun: null }),
+      interruption: null,
+    },
+  ]);
 }
 
 /** Resolves when every server-side connection is closed: proof that the leg closed its socket. */

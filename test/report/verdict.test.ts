@@ -87,6 +87,7 @@ const ROWS: ReadonlyArray<{
   readonly findings: readonly Finding[];
   readonly origin?: LegReport;
   readonly interruption?: Interruption;
+  readonly originNotRun?: string;
   readonly verdict: Partial<Verdict>;
 }> = [
   {
@@ -122,13 +123,13 @@ const ROWS: ReadonlyArray<{
     verdict: { edgeStatus: 525, summary: "the CDN would answer 525: the TLS handshake failed" },
   },
   {
-    name: "an error without an edge status says the origin could not be diagnosed",
+    name: "an error without an edge status predicts no 52x, and says so",
     findings: [f("dns.unresolvable", "error", DNS)],
     origin: NOT_RUN,
     verdict: {
       ok: false,
       edgeStatus: null,
-      summary: "diag520 could not diagnose the origin: the hostname does not resolve",
+      summary: "The hostname does not resolve — no 52x predicted (see dns.unresolvable)",
       decidingFinding: { index: 0, code: "dns.unresolvable", leg: null },
     },
   },
@@ -138,17 +139,36 @@ const ROWS: ReadonlyArray<{
     verdict: { edgeStatus: 530, summary: "the CDN would answer 530: the origin name does not resolve" },
   },
   {
-    name: "without --origin, reaching the CDN's own address is never called a healthy origin",
-    findings: [f("origin.is_cdn_address", "warning", DNS)],
-    origin: answered(200, "OK", 12.5),
+    name: "without --origin, the CDN's own address is never diagnosed: no verdict, and how to find the origin",
+    findings: [f("dns.proxied", "info", DNS), f("origin.is_cdn_address", "warning", DNS)],
+    origin: NOT_RUN,
+    originNotRun: "not run: the hostname resolves to the CDN's own edge, not to the origin",
     verdict: {
-      ok: true,
+      ok: false,
+      status: "incomplete",
       edgeStatus: null,
       summary:
-        "not a diagnosis of the origin: without --origin, diag520 reached the CDN's own edge (it answered 200 OK in 12.5 ms); " +
-        "pass --origin <the origin server's address> (1 warning below)",
-      decidingFinding: null,
+        "no verdict about the origin: the hostname resolves to the CDN's own edge, and no --origin was given; " +
+        "pass --origin <the address in the hostname's proxied DNS record>",
+      decidingFinding: { index: 1, code: "origin.is_cdn_address", leg: null },
     },
+  },
+  {
+    name: "an origin never reached (its name got no answer) is no verdict",
+    findings: [f("origin.unresolvable", "warning", DNS)],
+    origin: NOT_RUN,
+    originNotRun: "not run: the origin name does not resolve, so there is no address to connect to",
+    verdict: {
+      ok: false,
+      status: "incomplete",
+      summary: "no verdict about the origin: the origin name does not resolve, so there is no address to connect to",
+    },
+  },
+  {
+    name: "a client certificate demand is no verdict about a response never seen",
+    findings: [f("tls.client_certificate_required", "warning", HTTP)],
+    origin: NOT_RUN,
+    verdict: { ok: false, status: "incomplete", edgeStatus: null },
   },
   {
     name: "healthy: the origin's answer and its time",
@@ -156,6 +176,7 @@ const ROWS: ReadonlyArray<{
     origin: answered(200, "OK", 12.5),
     verdict: {
       ok: true,
+      status: "pass",
       edgeStatus: null,
       summary: "no fault found that would make the CDN fail this request: the origin answered 200 OK in 12.5 ms",
       decidingFinding: null,
@@ -198,8 +219,10 @@ const ROWS: ReadonlyArray<{
     findings: [f("dns.proxied", "info", DNS)],
     interruption: CANCELLED,
     verdict: {
+      ok: false,
+      status: "incomplete",
       edgeStatus: null,
-      summary: "incomplete: interrupted by the user before every phase ran; nothing failing was found so far",
+      summary: "incomplete: interrupted by the user before the diagnosis finished; nothing failing was found so far",
       decidingFinding: null,
     },
   },
@@ -210,7 +233,7 @@ const ROWS: ReadonlyArray<{
     interruption: RUN_DEADLINE,
     verdict: {
       summary:
-        "incomplete: stopped by the whole-run deadline (2000 ms) before every phase ran; nothing failing was found so far",
+        "incomplete: stopped by the whole-run deadline (2000 ms) before the diagnosis finished; nothing failing was found so far",
     },
   },
   {
@@ -219,6 +242,7 @@ const ROWS: ReadonlyArray<{
     interruption: RUN_DEADLINE,
     verdict: {
       ok: false,
+      status: "fail",
       edgeStatus: 524,
       decidingFinding: { index: 0, code: "http.response_timeout", leg: "origin" },
     },
@@ -227,23 +251,30 @@ const ROWS: ReadonlyArray<{
 
 for (const row of ROWS) {
   test(row.name, () => {
-    const verdict = decideVerdict(row.findings, row.origin, row.interruption ?? null);
+    const verdict = decideVerdict({
+      findings: row.findings,
+      origin: row.origin,
+      interruption: row.interruption ?? null,
+      originNotRun: row.originNotRun ?? null,
+    });
     // Only the fields the row states; the rest is other rows' business.
     const stated = Object.fromEntries(Object.keys(row.verdict).map((key) => [key, verdict[key as keyof Verdict]]));
     assert.deepEqual(stated, row.verdict);
-    // The verdict never contradicts itself: a deciding finding is an error, so never ok.
+    // The verdict never contradicts itself: ok only for pass, a deciding finding never beside ok.
+    assert.equal(verdict.ok, verdict.status === "pass");
     if (verdict.decidingFinding !== null) assert.equal(verdict.ok, false);
-    if (row.interruption === undefined) assert.equal(verdict.ok, verdict.decidingFinding === null);
+    if (verdict.status === "fail") assert.equal(row.findings[verdict.decidingFinding?.index ?? -1]?.severity, "error");
   });
 }
 
-test("a run that did not finish never reports ok: true (DESIGN.md, Honest verdicts)", {
-  todo:
-    "src bug: decideVerdict returns ok: true for an interruption without an error finding, so a run cut short " +
-    "by --max-time is ok and exits 0 (exitCodeFor maps only 'cancelled' to 130)",
-}, () => {
+test("a run that did not finish never reports ok: true (DESIGN.md, Honest verdicts)", () => {
   for (const interruption of [CANCELLED, RUN_DEADLINE]) {
-    const verdict = decideVerdict([f("dns.unresolvable", "warning", DNS)], answered(200, "OK", 1), interruption);
+    const verdict = decideVerdict({
+      findings: [f("dns.unresolvable", "warning", DNS)],
+      origin: answered(200, "OK", 1),
+      interruption,
+      originNotRun: null,
+    });
     assert.equal(verdict.ok, false, interruption.kind);
   }
 });
