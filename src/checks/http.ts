@@ -40,8 +40,9 @@ export function responseFindings(record: ResponseRecord, end: ExchangeEnd, limit
   findings.push(...onceEach(repeating, at));
   if (record.head !== null) findings.push(...headViolationFindings(record.head.violations, at));
   if (record.noStatusLine) {
+    // What was read of it (up to its first line): how many bytes came after does not depend on the origin alone.
     const received = record.rawHead?.toString("latin1") ?? record.firstBytes;
-    findings.push(...headViolationFindings([noStatusLine(received, record.bytesReceived)], at));
+    findings.push(...headViolationFindings([noStatusLine(received, received.length)], at));
   }
   if (head !== null && head.headBytes > limits.maxHeaderSize) {
     findings.push(headersTooLarge(head, record.head === null, limits.maxHeaderSize, record.interimCount, at));
@@ -73,6 +74,8 @@ function endFindings(record: ResponseRecord, end: ExchangeEnd, at: Origin): Find
   const timing = { bytesReceived: record.bytesReceived, elapsedMs: roundMs(end.elapsedMs) };
   const headRead = record.head !== null || record.noStatusLine;
   if (record.chunkError !== null) return [brokenChunks(record, at)];
+  // Not HTTP: that is the finding, however the connection then ended.
+  if (record.noStatusLine) return [];
   switch (end.kind) {
     case "complete":
       return [];

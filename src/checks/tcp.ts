@@ -74,7 +74,9 @@ function failureFinding(
         },
       );
     case "timeout": {
-      const shorter = timeoutMs < EDGE_CONNECT_TIMEOUT_MS;
+      // Only a deadline of ours can be shorter than the edge's: the kernel's own ETIMEDOUT comes
+      // after its SYN retries (about 2 minutes on Linux), well past the edge's 19 s.
+      const shorter = deadline !== null && timeoutMs < EDGE_CONNECT_TIMEOUT_MS;
       const seconds = formatSeconds(timeoutMs);
       return finding(
         "tcp.timeout",

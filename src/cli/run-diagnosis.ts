@@ -42,16 +42,27 @@ export async function runDiagnosis(command: Extract<ParsedCommand, { kind: "diag
   const progress = output.json
     ? null
     : await startProgress({ stream: io.stderr, env: io.env, colorFlag: output.color });
+  // The line counts the seconds of the phase that is waiting, against its limit.
+  let current: { readonly start: PhaseStart; readonly at: number } | null = null;
+  const show = () => {
+    if (current !== null) progress?.update(progressText(current.start, performance.now() - current.at));
+  };
+  const ticker = progress === null ? undefined : setInterval(show, 1000);
   const options: DiagnoseOptions = {
     ...command.options,
+    caFile: output.caFile,
     signal: io.signal,
-    onPhaseStart: (start) => progress?.update(`${start.leg === null ? start.phase : `${start.leg} ${start.phase}`}…`),
+    onPhaseStart: (start) => {
+      current = { start, at: performance.now() };
+      show();
+    },
   };
   let diagnosis: Diagnosis;
   try {
     const { diagnose } = await import("../diagnose.js");
     diagnosis = await diagnose(request, options);
   } finally {
+    clearInterval(ticker);
     progress?.stop();
   }
 

@@ -70,7 +70,7 @@ const LF = 0x0a;
 const STATUS_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
 const FIRST_BYTES = 256;
 /** What is kept of a reply that is not HTTP, to tell what answered (a banner, a TLS alert, frames). */
-const NOT_HTTP_EVIDENCE_BYTES = 1024;
+const NOT_HTTP_EVIDENCE_BYTES = 256;
 /** An origin can send 1xx heads until the read cap (40,000 "100 Continue"): only the first few are kept. */
 export const MAX_KEPT_INTERIM = 16;
 
@@ -79,7 +79,8 @@ export class ResponseReader {
   private bytesReceived = 0;
   private firstBytes = "";
   private unreadBytes = 0;
-  private phase: "head" | "body" = "head";
+  /** "not_http": the reply is not HTTP; a little more of it is kept, to tell what it is. */
+  private phase: "head" | "body" | "not_http" = "head";
   private stop: ReaderStop | null = null;
 
   private readonly headBuffer: ByteAccumulator;
@@ -129,7 +130,12 @@ export class ResponseReader {
     }
     let index = 0;
     while (index < chunk.length && this.stop === null) {
-      index = this.phase === "head" ? this.readHead(chunk, index) : this.readBody(chunk, index);
+      index =
+        this.phase === "head"
+          ? this.readHead(chunk, index)
+          : this.phase === "body"
+            ? this.readBody(chunk, index)
+            : this.readNotHttp(chunk, index);
     }
     this.unreadBytes += chunk.length - index;
   }
@@ -140,6 +146,7 @@ export class ResponseReader {
       this.bodyComplete = true;
       this.stop = "complete";
     }
+    if (this.stop === null && this.phase === "not_http") this.endNotHttp();
   }
 
   record(): ResponseRecord {
@@ -208,19 +215,37 @@ export class ResponseReader {
   }
 
   /**
-   * No status line: the edge's parser fails at the first byte that is not "HTTP/", so there is
-   * nothing more to wait for (a mail server's banner would keep the connection open until the
-   * deadline). What arrived, up to NOT_HTTP_EVIDENCE_BYTES, is kept to name what answered.
+   * No status line: the edge's parser fails at the first byte that is not "HTTP/". Reading goes on
+   * only until the first line (or NOT_HTTP_EVIDENCE_BYTES) has arrived, enough to name what
+   * answered: a mail server's banner would otherwise keep the connection open until the deadline.
    */
   private stopNotHttp(chunk: Buffer, start: number, index: number): number {
+    this.noStatusLine = true;
+    this.phase = "not_http";
+    // What came before the offending byte (empty lines, a partial "HTTP/") is kept as it was read.
+    this.appendHead(
+      chunk,
+      start,
+      Math.min(index, start + Math.max(0, NOT_HTTP_EVIDENCE_BYTES - this.headBuffer.length)),
+    );
+    return this.readNotHttp(chunk, index);
+  }
+
+  /** Up to the first line end (or the evidence cap), wherever the chunks happen to split. */
+  private readNotHttp(chunk: Buffer, start: number): number {
     const room = Math.max(0, NOT_HTTP_EVIDENCE_BYTES - this.headBuffer.length);
-    const end = Math.max(index, Math.min(chunk.length, start + room));
+    const lf = chunk.indexOf(LF, start);
+    const end = Math.min(chunk.length, start + room, lf === -1 ? chunk.length : lf + 1);
     this.appendHead(chunk, start, end);
+    if (lf !== -1 && lf < end) this.endNotHttp();
+    else if (this.headBuffer.length >= NOT_HTTP_EVIDENCE_BYTES) this.endNotHttp();
+    return end;
+  }
+
+  private endNotHttp(): void {
     this.rawHead = Buffer.from(this.headBuffer.view());
     this.headBuffer.clear();
-    this.noStatusLine = true;
     this.stop = "not_http";
-    return end;
   }
 
   private endHead(): void {

@@ -71,7 +71,7 @@ test("the response head is shown escaped in a code block that origin backticks c
     "Bad Header\\x00Line\\xff\\r\\n",
     "```\\r\\n",
     "``````````\\r\\n",
-    "Set-Cookie: [REDACTED]\\r\\n",
+    "Set-Cookie: [REDACTED, 28 bytes]\\r\\n",
     "\\x1b[31mred\\r\\n",
     "[click](http://evil.example/) <script>alert(1)</script>\\r\\n",
     "\\r\\n",
@@ -126,7 +126,7 @@ test("a healthy report has every section a ticket needs", async () => {
   const curl = blocks.find((block) => block.info === "sh");
   assert.deepEqual(curl?.lines, [report.reproduce.curl]);
   const request = blocks.find((block) => block.lines[0]?.startsWith("GET /login"));
-  assert.ok(request?.lines.includes("Authorization: [REDACTED]\\r\\n"));
+  assert.ok(request?.lines.includes("Authorization: [REDACTED, 31 bytes]\\r\\n"));
   assert.ok(request?.lines.includes("X-Trace: visible-value\\r\\n"));
 });
 

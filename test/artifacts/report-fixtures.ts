@@ -66,6 +66,11 @@ const HOSTILE_HEAD =
   "[click](http://evil.example/) <script>alert(1)</script>\r\n\r\n";
 
 /** The first bytes of a PNG, not UTF-8 (NUL, 0xFF, a broken UTF-8 pair), around an echoed token. */
+/** The HTTP/0.9-style reply to a request head: one line that echoes it, its line ends shown as " | ". */
+export function http09Body(requestHead: string): string {
+  return `<html><pre>${requestHead.replaceAll("\r\n", " | ")}</pre></html>\n`;
+}
+
 export function binaryBodyFor(requestHead: string): Buffer {
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe]),
@@ -112,7 +117,8 @@ const SCRIPTS = {
   /** Part of a head, then nothing: the phase deadline fires while the head is incomplete. */
   responseTimeout: (head: string): ScriptedAnswer => ({ bytes: partialHeadFor(head), after: "keep-open" }),
   /** No status line (HTTP/0.9 style): the whole request echoed back as HTML. */
-  http09: (head: string): ScriptedAnswer => ({ bytes: `<html><pre>${head}</pre></html>\n` }),
+  /** One line (diag520 reads a reply that is not HTTP up to its first line end), echoing the request. */
+  http09: (head: string): ScriptedAnswer => ({ bytes: http09Body(head) }),
   /** The version in lower case: invalid for the edge, still "HTTP/1.1" in a HAR. */
   lowerCaseVersion: (): ScriptedAnswer => ({
     bytes: "http/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",

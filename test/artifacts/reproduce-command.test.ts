@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { createServer as createTlsServer } from "node:tls";
 import { reproduceCommand } from "../../src/artifacts/reproduce-command.js";
-import { buildWireRequest, type HeaderField } from "../../src/http/request.js";
+import { buildVisitorRequest, type HeaderField } from "../../src/http/request.js";
 import type { DiagnoseRequest } from "../../src/options.js";
 import { diagnoseScripted, startScriptedOrigin } from "../support/scripted-origin.js";
 import { validated } from "../support/valid-report.js";
@@ -22,10 +22,15 @@ const BASE: DiagnoseRequest = {
   userAgent: "Mozilla 5.0",
 };
 const PREFIX = "curl -v -sS -o /dev/null --noproxy '*' --globoff --path-as-is";
+/** What the origin leg offers over TLS: HTTP/1.1 in ALPN, TLS 1.0–1.3, the edge's ciphers. */
+const TLS =
+  "--http1.1 --tlsv1.0 --tls-max 1.3 --ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA:" +
+  "AES128-GCM-SHA256:AES128-SHA:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:AES256-SHA:" +
+  "DES-CBC3-SHA:@SECLEVEL=0 --tls13-ciphers TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
 /** The fields as diag520 sends them (Host, User-Agent and Accept first), as the report carries them. */
 function sent(request: DiagnoseRequest): readonly HeaderField[] {
-  return buildWireRequest(request).headers;
+  return buildVisitorRequest(request).headers;
 }
 
 const CASES: { name: string; request: Partial<DiagnoseRequest>; address: string | null; expected: string }[] = [
@@ -33,7 +38,7 @@ const CASES: { name: string; request: Partial<DiagnoseRequest>; address: string 
     name: "https pins the address with --resolve and keeps the hostname in the URL",
     request: {},
     address: "203.0.113.7",
-    expected: `${PREFIX} --resolve example.com:443:203.0.113.7 -A 'Mozilla 5.0' https://example.com:443/login`,
+    expected: `${PREFIX} --resolve example.com:443:203.0.113.7 ${TLS} -A 'Mozilla 5.0' https://example.com:443/login`,
   },
   {
     name: "http uses the Host-header form",
@@ -42,16 +47,16 @@ const CASES: { name: string; request: Partial<DiagnoseRequest>; address: string 
     expected: `${PREFIX} -H 'Host: example.com' -A 'Mozilla 5.0' http://203.0.113.7:80/login`,
   },
   {
-    name: "http on another port names the port in Host",
+    name: "http on another port keeps the visitor's Host, as the edge sends it",
     request: { scheme: "http", port: 8080 },
     address: "203.0.113.7",
-    expected: `${PREFIX} -H 'Host: example.com:8080' -A 'Mozilla 5.0' http://203.0.113.7:8080/login`,
+    expected: `${PREFIX} -H 'Host: example.com' -A 'Mozilla 5.0' http://203.0.113.7:8080/login`,
   },
   {
-    name: "IPv6 in brackets inside --resolve",
+    name: "IPv6 in brackets inside --resolve; the visitor's Host, not the origin port's",
     request: { port: 8443 },
     address: "2001:db8::7",
-    expected: `${PREFIX} --resolve 'example.com:8443:[2001:db8::7]' -A 'Mozilla 5.0' https://example.com:8443/login`,
+    expected: `${PREFIX} --resolve 'example.com:8443:[2001:db8::7]' ${TLS} -H 'Host: example.com' -A 'Mozilla 5.0' https://example.com:8443/login`,
   },
   {
     name: "IPv6 in brackets in an http URL",
@@ -63,7 +68,7 @@ const CASES: { name: string; request: Partial<DiagnoseRequest>; address: string 
     name: "HEAD is -I",
     request: { method: "HEAD" },
     address: "203.0.113.7",
-    expected: `${PREFIX} --resolve example.com:443:203.0.113.7 -I -A 'Mozilla 5.0' https://example.com:443/login`,
+    expected: `${PREFIX} --resolve example.com:443:203.0.113.7 ${TLS} -I -A 'Mozilla 5.0' https://example.com:443/login`,
   },
   {
     name: "another method is -X, user headers in order, an empty value in curl's Name; form",
@@ -77,14 +82,14 @@ const CASES: { name: string; request: Partial<DiagnoseRequest>; address: string 
     },
     address: "203.0.113.7",
     expected:
-      `${PREFIX} --resolve example.com:443:203.0.113.7 -X POST -A 'Mozilla 5.0' -H 'X-One: 1' ` +
+      `${PREFIX} --resolve example.com:443:203.0.113.7 ${TLS} -X POST -A 'Mozilla 5.0' -H 'X-One: 1' ` +
       `-H 'X-Quote: it'\\''s $HOME' -H 'X-Empty;' https://example.com:443/login`,
   },
   {
     name: "no address: curl resolves the hostname itself",
     request: {},
     address: null,
-    expected: `${PREFIX} -A 'Mozilla 5.0' https://example.com:443/login`,
+    expected: `${PREFIX} ${TLS} -A 'Mozilla 5.0' https://example.com:443/login`,
   },
   {
     name: "no address over http: no Host field either, the URL names the host",
@@ -96,7 +101,7 @@ const CASES: { name: string; request: Partial<DiagnoseRequest>; address: string 
     name: "an IP-literal hostname is redirected with --connect-to",
     request: { hostname: "192.0.2.1" },
     address: "203.0.113.7",
-    expected: `${PREFIX} --connect-to 192.0.2.1:443:203.0.113.7:443 -A 'Mozilla 5.0' https://192.0.2.1:443/login`,
+    expected: `${PREFIX} --connect-to 192.0.2.1:443:203.0.113.7:443 ${TLS} -A 'Mozilla 5.0' https://192.0.2.1:443/login`,
   },
   {
     name: "an IP-literal http hostname that is the address needs nothing more",
@@ -108,25 +113,25 @@ const CASES: { name: string; request: Partial<DiagnoseRequest>; address: string 
     name: "a Host the user set is sent as they set it",
     request: { headers: [["Host", "other.example"]] },
     address: "203.0.113.7",
-    expected: `${PREFIX} --resolve example.com:443:203.0.113.7 -H 'Host: other.example' -A 'Mozilla 5.0' https://example.com:443/login`,
+    expected: `${PREFIX} --resolve example.com:443:203.0.113.7 ${TLS} -H 'Host: other.example' -A 'Mozilla 5.0' https://example.com:443/login`,
   },
   {
     name: "Accept: */* is left to curl, whose default it is; another Accept is sent",
     request: { headers: [["Accept", "application/json"]] },
     address: null,
-    expected: `${PREFIX} -A 'Mozilla 5.0' -H 'Accept: application/json' https://example.com:443/login`,
+    expected: `${PREFIX} ${TLS} -A 'Mozilla 5.0' -H 'Accept: application/json' https://example.com:443/login`,
   },
   {
     name: "a User-Agent the user set is -A, whatever its case",
     request: { headers: [["user-agent", "probe/1"]] },
     address: null,
-    expected: `${PREFIX} -A probe/1 https://example.com:443/login`,
+    expected: `${PREFIX} ${TLS} -A probe/1 https://example.com:443/login`,
   },
   {
     name: "redacted values are written as the report carries them",
     request: { headers: [["Authorization", "[REDACTED]"]] },
     address: null,
-    expected: `${PREFIX} -A 'Mozilla 5.0' -H 'Authorization: [REDACTED]' https://example.com:443/login`,
+    expected: `${PREFIX} ${TLS} -A 'Mozilla 5.0' -H 'Authorization: [REDACTED]' https://example.com:443/login`,
   },
 ];
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CAUSES, CAUSES_BY_FINDING } from "../../src/causes/cause-table.js";
+import { CAUSES, CAUSES_BY_FINDING, type CauseSupport } from "../../src/causes/cause-table.js";
 import { rankCauses } from "../../src/causes/rank-causes.js";
 import {
   FINDING_CATALOGUE,
@@ -58,7 +58,7 @@ const ROWS: ReadonlyArray<{
     ranked: ["dns_misconfigured"],
   },
   {
-    name: "equally specific: the seeds' likelihood breaks the tie",
+    name: "equally likely: an error's cause, then the most specific, then the one more findings point to",
     findings: [f("tcp.unreachable"), f("http.connection_reset")],
     ranked: ["firewall_blocking", "intermittent_routing", "origin_down", "proxy_in_path"],
   },
@@ -77,11 +77,46 @@ for (const row of ROWS) {
       assert.ok(cause.fixes.length > 0);
       // Each cause names the findings behind it, and only findings that point to it.
       for (const code of cause.supportedBy) {
-        assert.ok((CAUSES_BY_FINDING[code as FindingCode] as readonly string[]).includes(cause.id), code);
+        const support: CauseSupport = CAUSES_BY_FINDING[code as FindingCode];
+        assert.ok(
+          support.some(([id]) => id === cause.id),
+          code,
+        );
       }
     });
+    // Best first means in order of the likelihood shown: never a medium before a high.
+    const weights = ranked.map((cause) => ({ high: 3, medium: 2, low: 1 })[cause.likelihood]);
+    assert.deepEqual(
+      weights,
+      [...weights].sort((a, b) => b - a),
+      JSON.stringify(ranked.map((c) => c.likelihood)),
+    );
   });
 }
+
+test("a finding's own likelihood, not the seeds' prior: a handshake failure makes TLS the likely cause", () => {
+  const ranked = rankCauses([f("tls.handshake_failed")]);
+  assert.deepEqual(
+    ranked.map((cause) => [cause.id, cause.likelihood]),
+    [
+      ["tls_misconfigured", "high"],
+      ["firewall_blocking", "low"],
+    ],
+  );
+});
+
+test("a cause backed only by warnings is one level less likely than the finding says", () => {
+  const [cause] = rankCauses([f("http.origin_error", "warning")]);
+  assert.deepEqual([cause?.id, cause?.likelihood], ["origin_down", "medium"]);
+});
+
+test("a high cause backed by a warning never comes after a medium one backed by an error", () => {
+  const ranked = rankCauses([f("tls.legacy_protocol"), f("http.origin_error", "warning")]);
+  assert.deepEqual(
+    ranked.map((cause) => cause.likelihood),
+    ["medium", "medium"],
+  );
+});
 
 test("a cause supported by several findings lists each once", () => {
   const [first] = rankCauses([f("http.empty_reply"), f("http.empty_reply"), f("tcp.refused")]);

@@ -39,10 +39,10 @@ function only(findings: readonly Finding[], code: FindingCode): Finding {
 describe("checkResolution", () => {
   const rows: ReadonlyArray<readonly [string, ResolutionObservation, string | null, readonly string[]]> = [
     [
-      "proxied, no --origin: the CDN's own address would be diagnosed",
+      "proxied, no --origin: the CDN's own address, never called the origin (no verdict follows)",
       observed(answer("a.test", ["104.16.0.1"])),
       "104.16.0.1",
-      ["dns.proxied:info", "origin.from_hostname:info", "origin.is_cdn_address:warning"],
+      ["dns.proxied:info", "origin.is_cdn_address:info"],
     ],
     [
       "not proxied, no --origin",

@@ -159,7 +159,9 @@ describe("checkTls: a handshake that was stopped", () => {
     };
     const found = only(checkTls(observation({ spec: SPEC, tls: ran(stopped, 200) })));
     assert.equal(found.code, "tls.handshake_failed");
-    assert.equal(found.edgeStatus, 525);
+    // Shorter than the edge's connection timeout: proves no handshake within 0.2 s, not a 52x.
+    assert.equal(found.edgeStatus, null);
+    assert.match(found.title, /No TLS handshake within 0\.2 s/);
     assert.deepEqual(found.evidence, {
       servername: HOSTNAME,
       errorCode: "ETIMEDOUT",
@@ -172,7 +174,18 @@ describe("checkTls: a handshake that was stopped", () => {
       bytesWritten: 517,
       bytesRead: 0,
     });
-    assert.match(found.detail, /within 200 ms \(not a byte came back after the ClientHello\)/);
+    assert.match(found.detail, /within 0\.2 s \(not a byte came back after the ClientHello\)/);
+  });
+
+  test("a deadline as long as the edge's: the edge's connection timeout, a 522", () => {
+    const stopped: TlsOutcome = {
+      kind: "stopped",
+      stop: { kind: "deadline", deadline: "phase", ms: 19_000 },
+      elapsedMs: 19_000,
+      bytes: BYTES,
+    };
+    const found = only(checkTls(observation({ spec: SPEC, tls: ran(stopped, 19_000) })));
+    assert.equal(found.edgeStatus, 522);
   });
 
   test("the run deadline, after some bytes: its length is the run's", () => {

@@ -70,7 +70,8 @@ describe("an internationalised hostname", () => {
     assert.match(seen[0]?.head ?? "", new RegExp(`\r\nHost: ${PUNYCODE_NAME.replaceAll(".", "\\.")}(:\\d+)?\r\n`, "i"));
     assert.doesNotMatch(seen[0]?.head ?? "", /bücher|b\xc3\xbccher/, "no Unicode on the wire");
 
-    const headline = result.stdout.split("\n")[0] ?? "";
+    // The second line names what was diagnosed, in Unicode with the ASCII form beside it.
+    const headline = result.stdout.split("\n")[1] ?? "";
     assert.match(headline, new RegExp(`https://${UNICODE_NAME} \\(${PUNYCODE_NAME}\\)`), headline);
   });
 

@@ -17,7 +17,7 @@ test("--version prints the package version and exits 0", async () => {
 test("--help shows usage, the examples and the exit codes on stdout", async () => {
   const result = await runCli(["--help"]);
   assert.equal(result.code, 0);
-  assert.match(result.stdout, /Usage: diag520 \[options\] \[command\] <hostname>/);
+  assert.match(result.stdout, /Usage: diag520 \[options\] \[command\] <target>/);
   assert.match(result.stdout, /--origin <address>/);
   assert.match(result.stdout, /Exit codes: 0 nothing that would make the CDN fail/);
 });

@@ -15,13 +15,39 @@ import { repoRoot } from "../support/paths.js";
 import { runCli } from "../support/run-cli.js";
 
 const ROWS: ReadonlyArray<{ readonly args: readonly string[]; readonly message: RegExp }> = [
-  { args: [], message: /missing required argument 'hostname'/ },
+  { args: [], message: /missing required argument 'target'/ },
   { args: ["exa mple.com"], message: /invalid hostname 'exa mple\.com': it contains whitespace/ },
   { args: ["example..com"], message: /invalid hostname 'example\.\.com': it has an empty label/ },
   { args: [`${"a".repeat(64)}.com`], message: /label 'a{20}…' is 64 characters long; the limit is 63/ },
   { args: [`${"abcdefghi.".repeat(26)}com`], message: /is 263 characters long; the limit is 253/ },
   { args: ["my_site.example.com"], message: /label 'my_site' has '_'/ },
-  { args: ["https://example.com/"], message: /give the bare hostname/ },
+  {
+    args: ["ftp://example.com/"],
+    message: /invalid target URL 'ftp:\/\/example\.com\/': use an http:\/\/ or https:\/\/ URL/,
+  },
+  { args: ["https://user:pw@example.com/"], message: /leave out the user name and password/ },
+  {
+    args: ["https://example.com:8443/", "--port", "443"],
+    message: /the URL says port 8443 but --port says 443: give one/,
+  },
+  {
+    args: ["http://example.com/", "--scheme", "https"],
+    message: /the URL says scheme http but --scheme says https: give one/,
+  },
+  { args: ["https://example.com/a", "--path", "/b"], message: /the URL says path \/a but --path says \/b: give one/ },
+  { args: ["labb"], message: /^diag520: unknown command 'labb' \(did you mean lab\?\)$/ },
+  { args: ["sitename"], message: /'sitename' is neither a command nor a hostname behind a CDN/ },
+  { args: ["lab", "--port", "8080"], message: /unknown option '--port'/ },
+  { args: ["example.com", "--port", "1", "--port", "2"], message: /--port is given twice \('1', '2'\); give it once/ },
+  {
+    args: ["example.com", "--path", "/a#top"],
+    message: /invalid --path '\/a#top': a '#fragment' is never sent to a server/,
+  },
+  {
+    args: ["example.com", "--origin", "[::1]:0"],
+    message: /invalid --origin '\[::1\]:0': the port must be a number from 1 to 65535/,
+  },
+  { args: ["example.com", "--host-header", "a b"], message: /invalid --host-header 'a b'/ },
   { args: ["999.1.1.1"], message: /looks like an IPv4 address but is not one/ },
   {
     args: ["example.com", "--origin", "999.1.1.1"],
@@ -30,8 +56,8 @@ const ROWS: ReadonlyArray<{ readonly args: readonly string[]; readonly message: 
   { args: ["example.com", "--origin", "1.2.3"], message: /invalid --origin '1\.2\.3'/ },
   { args: ["example.com", "--origin", "::g"], message: /invalid --origin '::g': not an IPv6 address/ },
   {
-    args: ["example.com", "--origin", "[2001:db8::1]:443"],
-    message: /invalid --origin '\[2001:db8::1\]:443': give the address without a port/,
+    args: ["example.com", "--origin", "[2001:db8::1]:443", "--port", "8443"],
+    message: /--origin says port 443 but --port says 8443: give one/,
   },
   { args: ["example.com", "--port", "0"], message: /invalid --port '0': ports run from 1 to 65535/ },
   { args: ["example.com", "--port", "65536"], message: /invalid --port '65536'/ },
@@ -77,8 +103,8 @@ const ROWS: ReadonlyArray<{ readonly args: readonly string[]; readonly message: 
   { args: ["::g"], message: /invalid hostname '::g': not a hostname; an IPv6 address goes without brackets/ },
   { args: ["[::1]:443"], message: /invalid hostname '\[::1\]:443': .*the port goes in --port/ },
   {
-    args: ["example.com", "--origin", "[::1]:443"],
-    message: /invalid --origin '\[::1\]:443': give the address without a port/,
+    args: ["example.com", "--origin", "203.0.113.7:99999"],
+    message: /invalid --origin '203\.0\.113\.7:99999': the port must be a number from 1 to 65535/,
   },
   {
     args: ["example.com", "--origin", ""],

@@ -86,14 +86,10 @@ describe("resolution against a loopback DNS server", () => {
   });
   after(() => server.close());
 
-  test("a proxied hostname without --origin: diagnoses the CDN's edge, and warns", async () => {
+  test("a proxied hostname without --origin: the edge's address is never diagnosed as the origin", async () => {
     const resolved = await resolveHere({ hostname: "proxied.test" });
-    assert.equal(legMayRun(resolved), true);
-    assert.deepEqual(codes(resolved.findings), [
-      "dns.proxied:info",
-      "origin.from_hostname:info",
-      "origin.is_cdn_address:warning",
-    ]);
+    assert.equal(legMayRun(resolved), false);
+    assert.deepEqual(codes(resolved.findings), ["dns.proxied:info", "origin.is_cdn_address:info"]);
     assert.equal(only(resolved.findings, "origin.is_cdn_address").edgeStatus, null);
     assert.match(only(resolved.findings, "origin.is_cdn_address").detail, /--origin/);
     assert.deepEqual(resolved.report.facts, {

@@ -167,7 +167,8 @@ describe("hostile origins, against the origin leg", { concurrency: 4, timeout: 6
     assert.deepEqual(http.exchange.end.stop, { kind: "deadline", deadline: "phase", ms: 2_000 });
     const received = http.record.bytesReceived;
     assert.ok(received > 0 && received < 20, `${received} bytes arrived`);
-    assert.equal(verdict.edgeStatus, 524);
+    // 2 s is far under the edge's 125 s: an error for the deadline set, no 524 claimed.
+    assert.equal(verdict.edgeStatus, null);
   });
 });
 

@@ -122,7 +122,7 @@ describe("the origin leg (HTTP/1.1) on loopback", { timeout: 60_000 }, () => {
     assert.equal(record.bodyComplete, true);
     assert.equal(record.body.toString(), "hello");
     assert.ok(elapsedMs < 15_000, `took ${elapsedMs} ms`);
-    assert.match(requestHead.toString("latin1"), /^GET \/ HTTP\/1\.1\r\nHost: example\.test:\d+\r\n/);
+    assert.match(requestHead.toString("latin1"), /^GET \/ HTTP\/1\.1\r\nHost: example\.test\r\n/);
     const { firstByteMs, headMs, completeMs } = exchange;
     assert.ok(firstByteMs !== null && headMs !== null && completeMs !== null);
     assert.ok(firstByteMs <= headMs && headMs <= completeMs);
@@ -238,7 +238,8 @@ describe("the origin leg (HTTP/1.1) on loopback", { timeout: 60_000 }, () => {
   it("reports a response timeout on a silent origin when the phase deadline fires", async () => {
     const { leg, findings, elapsedMs } = await run(() => {}, { deadlineMs: 300 });
     assert.deepEqual(codes(findings), ["http.response_timeout:error"]);
-    assert.equal(findings[0]?.edgeStatus, 524);
+    // 0.3 s is far under the edge's 125 s: an error for the deadline set, no 524 claimed.
+    assert.equal(findings[0]?.edgeStatus, null);
     assert.equal(findings[0]?.evidence.timeoutMs, 300);
     assert.equal(findings[0]?.evidence.deadline, "phase");
     const { exchange } = httpOf(leg);

@@ -1,10 +1,18 @@
 /**
- * The request the edge would send: `buildWireRequest` gives it as fields (the report carries them),
- * `serializeRequestHead` as the exact bytes the leg writes.
+ * The request: `buildVisitorRequest` gives the visitor's as fields, `buildEdgeToOriginRequest`
+ * what the edge sends the origin for it (the report carries them), `serializeRequestHead` the exact
+ * bytes the leg writes.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { buildWireRequest, serializeRequestHead, type WireRequest } from "../../src/http/request.js";
+import {
+  buildEdgeToOriginRequest,
+  buildVisitorRequest,
+  newRayId,
+  STAND_IN_VISITOR_ADDRESS,
+  serializeRequestHead,
+  type WireRequest,
+} from "../../src/http/request.js";
 import type { DiagnoseRequest } from "../../src/options.js";
 
 const BASE: DiagnoseRequest = {
@@ -19,11 +27,16 @@ const BASE: DiagnoseRequest = {
   userAgent: "diag520-test",
 };
 
-const wire = (change: Partial<DiagnoseRequest>) => buildWireRequest({ ...BASE, ...change });
+const wire = (change: Partial<DiagnoseRequest>) => buildVisitorRequest({ ...BASE, ...change });
 const build = (change: Partial<DiagnoseRequest>) => serializeRequestHead(wire(change)).toString("latin1");
+const RAY = "0123456789abcdef-DIAG";
+const edge = (change: Partial<DiagnoseRequest>) => {
+  const request = { ...BASE, ...change };
+  return buildEdgeToOriginRequest(request, buildVisitorRequest(request), RAY);
+};
 
-describe("buildWireRequest", () => {
-  it("gives the request the edge would send as fields, Host first", () => {
+describe("buildVisitorRequest", () => {
+  it("gives the visitor's request as fields, Host first", () => {
     assert.deepEqual(wire({}), {
       method: "GET",
       path: "/",
@@ -35,15 +48,18 @@ describe("buildWireRequest", () => {
     });
   });
 
-  it("adds the port only when it is not the scheme's default", () => {
+  it("carries the visitor's Host, never the origin's port (the visitor talks to the edge)", () => {
     const host = (change: Partial<DiagnoseRequest>) => wire(change).headers[0];
     assert.deepEqual(host({ scheme: "http", port: 80 }), ["Host", "example.test"]);
-    assert.deepEqual(host({ scheme: "https", port: 8443 }), ["Host", "example.test:8443"]);
-    assert.deepEqual(host({ scheme: "http", port: 443 }), ["Host", "example.test:443"]);
+    assert.deepEqual(host({ scheme: "https", port: 8443 }), ["Host", "example.test"]);
   });
 
   it("brackets an IPv6 literal host", () => {
-    assert.deepEqual(wire({ hostname: "::1", port: 8080 }).headers[0], ["Host", "[::1]:8080"]);
+    assert.deepEqual(wire({ hostname: "::1", port: 8080 }).headers[0], ["Host", "[::1]"]);
+  });
+
+  it("sends --host-header's value when an Origin Rule rewrites Host", () => {
+    assert.deepEqual(wire({ hostHeader: "backend.internal:8080" }).headers[0], ["Host", "backend.internal:8080"]);
   });
 
   it("lets the user's Host and User-Agent replace the defaults in their place, never both", () => {
@@ -63,16 +79,56 @@ describe("buildWireRequest", () => {
   });
 });
 
+describe("buildEdgeToOriginRequest", () => {
+  it("adds what the edge adds, after the visitor's fields", () => {
+    assert.deepEqual(edge({}).headers, [
+      ["Host", "example.test"],
+      ["User-Agent", "diag520-test"],
+      ["Accept", "*/*"],
+      ["Accept-Encoding", "br, gzip"],
+      ["Connection", "Keep-Alive"],
+      ["CF-Connecting-IP", STAND_IN_VISITOR_ADDRESS],
+      ["X-Forwarded-For", STAND_IN_VISITOR_ADDRESS],
+      ["X-Forwarded-Proto", "https"],
+      ["CF-Ray", RAY],
+      ["CF-Visitor", '{"scheme":"https"}'],
+      ["CDN-Loop", "cloudflare"],
+    ]);
+  });
+
+  it("lets each field the user gives win over the edge's, once", () => {
+    const headers = edge({
+      headers: [
+        ["X-Forwarded-Proto", "http"],
+        ["cf-connecting-ip", "198.51.100.7"],
+      ],
+    }).headers;
+    assert.deepEqual(
+      headers.filter(([name]) => /^(x-forwarded-proto|cf-connecting-ip)$/i.test(name)),
+      [
+        ["X-Forwarded-Proto", "http"],
+        ["cf-connecting-ip", "198.51.100.7"],
+      ],
+    );
+  });
+
+  it("sends the visitor's request as it is with edgeHeaders false", () => {
+    assert.deepEqual(edge({ edgeHeaders: false }), wire({}));
+  });
+
+  it("writes a Ray ID the way the edge does: 16 hex digits, then the colo", () => {
+    assert.match(newRayId(new Uint8Array([0, 1, 2, 3, 4, 5, 6, 255])), /^00010203040506ff-DIAG$/);
+  });
+});
+
 describe("serializeRequestHead", () => {
   it("writes the head the edge would send", () => {
     assert.equal(build({}), "GET / HTTP/1.1\r\nHost: example.test\r\nUser-Agent: diag520-test\r\nAccept: */*\r\n\r\n");
   });
 
-  it("writes the Host port as buildWireRequest gave it", () => {
-    assert.match(build({ scheme: "http", port: 80 }), /\r\nHost: example\.test\r\n/);
-    assert.match(build({ scheme: "https", port: 8443 }), /\r\nHost: example\.test:8443\r\n/);
-    assert.match(build({ scheme: "http", port: 443 }), /\r\nHost: example\.test:443\r\n/);
-    assert.match(build({ hostname: "::1", port: 8080 }), /\r\nHost: \[::1\]:8080\r\n/);
+  it("writes the Host as buildVisitorRequest gave it", () => {
+    assert.match(build({ scheme: "https", port: 8443 }), /\r\nHost: example\.test\r\n/);
+    assert.match(build({ hostname: "::1", port: 8080 }), /\r\nHost: \[::1\]\r\n/);
   });
 
   it("sends the user's headers in order after the defaults, with method and path as given", () => {

@@ -35,9 +35,12 @@ for (const input of INVALID) {
   test(`parseHostname rejects ${JSON.stringify(input)}`, () => assert.throws(() => parseHostname(input), UsageError));
 }
 
-test("parseOrigin keeps IP literals and strips IPv6 brackets", () => {
-  assert.equal(parseOrigin("192.0.2.7"), "192.0.2.7");
-  assert.equal(parseOrigin("2001:db8::7"), "2001:db8::7");
-  assert.equal(parseOrigin("[2001:db8::7]"), "2001:db8::7");
-  assert.equal(parseOrigin("Origin.Example.com"), "origin.example.com");
+test("parseOrigin keeps IP literals, strips IPv6 brackets and takes a port", () => {
+  assert.deepEqual(parseOrigin("192.0.2.7"), { host: "192.0.2.7", port: null });
+  assert.deepEqual(parseOrigin("2001:db8::7"), { host: "2001:db8::7", port: null });
+  assert.deepEqual(parseOrigin("[2001:db8::7]"), { host: "2001:db8::7", port: null });
+  assert.deepEqual(parseOrigin("Origin.Example.com"), { host: "origin.example.com", port: null });
+  assert.deepEqual(parseOrigin("203.0.113.7:8443"), { host: "203.0.113.7", port: 8443 });
+  assert.deepEqual(parseOrigin("[2001:db8::7]:8443"), { host: "2001:db8::7", port: 8443 });
+  assert.deepEqual(parseOrigin("origin.example.com:8080"), { host: "origin.example.com", port: 8080 });
 });

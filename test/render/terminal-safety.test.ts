@@ -73,6 +73,8 @@ function cli(kind: Kind, flag: Flag): Promise<CliResult> {
       String(originOf(kind).port),
       "--scheme",
       "http",
+      // Every finding's evidence, so that the hostile header line is on screen too.
+      ...(flag === "--json" ? [] : ["--verbose"]),
       flag,
     ]);
     cliRuns.set(key, run);
@@ -102,7 +104,7 @@ function assertInvalidShownEscaped(text: string): void {
 
 /** The obs-text origin's reason phrase, quoted by the healthy verdict, escaped byte by byte. */
 function assertReasonShownEscaped(text: string): void {
-  const verdict = text.split("\n").find((line) => line.startsWith("Verdict:"));
+  const verdict = text.split("\n").find((line) => line.includes("No fault found"));
   assert.ok(verdict?.includes("\\x9b31m"), `the verdict quotes the reason phrase escaped: ${verdict}`);
   assert.ok(verdict?.includes("\\x80"), "the bytes of the bidi override are not reassembled into U+202E");
 }
@@ -117,7 +119,9 @@ describe("renderHuman, on diagnoses made in-process", () => {
     const report = diagnoses[kind]?.report;
     assert.ok(report);
     // Level 3 (truecolor) paints the most: chalk's codes are stripped, nothing else may remain.
-    return (colour ? loadStyle(3) : Promise.resolve(plainStyle)).then((style) => renderHuman(report, style));
+    return (colour ? loadStyle(3) : Promise.resolve(plainStyle)).then((style) =>
+      renderHuman(report, style, { width: null, verbose: true }),
+    );
   }
 
   for (const colour of [false, true]) {
@@ -144,7 +148,8 @@ describe("renderHuman, on diagnoses made in-process", () => {
     );
     const text = renderHuman(report, plainStyle);
     assertNoRawControl(text, "headline");
-    assert.match(text.split("\n")[0] ?? "", /exe\\u202egnp\.localhost \(localhost\)/);
+    // The second line names what was diagnosed: the display name escaped, the ASCII name beside it.
+    assert.match(text.split("\n")[1] ?? "", /exe\\u202egnp\.localhost \(localhost\)/);
   });
 });
 

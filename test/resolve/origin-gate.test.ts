@@ -32,8 +32,14 @@ describe("originGate", () => {
       "192.0.2.51",
       /^not run: the origin address lies inside the CDN's own ranges$/,
     ],
-    // Without --origin the leg still runs: checkResolution warns that it talks to the edge.
-    ["the hostname inside the CDN, no --origin: runs", ["104.16.0.1"], false, "104.16.0.1", null],
+    // Without --origin the hostname's own answer is the edge, not the origin: never connected to as the origin.
+    [
+      "the hostname inside the CDN, no --origin: blocked",
+      ["104.16.0.1"],
+      false,
+      "104.16.0.1",
+      /resolves to the CDN's own edge, not to the origin/,
+    ],
   ];
   for (const [name, addresses, originGiven, address, blockedBy] of rows) {
     test(name, () => {

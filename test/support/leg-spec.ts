@@ -2,7 +2,7 @@
  * A LegSpec built by hand, for driving one leg directly against a loopback server (as diagnose()
  * would after resolution). Each test passes only what it looks at.
  */
-import { buildWireRequest } from "../../src/http/request.js";
+import { buildVisitorRequest } from "../../src/http/request.js";
 import type { LegSpec } from "../../src/legs/leg-spec.js";
 import { DEFAULTS, type DiagnoseRequest } from "../../src/options.js";
 import { EDGE_ALPN_PROTOCOLS } from "../../src/tls/edge-tls-profile.js";
@@ -38,7 +38,7 @@ export function legSpec(parts: LegSpecParts): LegSpec {
     userAgent: DEFAULTS.userAgent,
     ...parts.request,
   };
-  const deadline = parts.deadlineMs ?? DEFAULTS.timeoutMs;
+  const deadline = parts.deadlineMs ?? 10_000;
   return {
     name: "origin",
     address: parts.address ?? "127.0.0.1",
@@ -52,7 +52,7 @@ export function legSpec(parts: LegSpecParts): LegSpec {
         }
       : null,
     transport: "http1",
-    request: buildWireRequest(request),
+    request: buildVisitorRequest(request),
     maxHeaderSize: parts.maxHeaderSize ?? DEFAULTS.maxHeaderSize,
     maxBodyBytes: parts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
     deadlines: { connectMs: deadline, tlsMs: deadline, responseMs: deadline },

@@ -201,7 +201,7 @@ describe("a TCP phase cut short", () => {
     assert.deepEqual(leg.findings, []);
   });
 
-  test("connectTcp under a deadline that already passed: stopped at once, and checkTcp says tcp.timeout (522)", async () => {
+  test("connectTcp under a deadline that already passed: stopped at once, and checkTcp says tcp.timeout", async () => {
     const port = await releasedPort();
     const phase = new AbortController();
     phase.abort(new DeadlineExceeded("phase", 1));
@@ -211,7 +211,8 @@ describe("a TCP phase cut short", () => {
     const findings = checkTcp(observation({ spec: legSpec({ port }), tcp: ran<TcpOutcome>(connected, 1) }));
     assert.deepEqual(
       findings.map((f) => [f.code, f.edgeStatus, f.evidence.deadline, f.evidence.timeoutMs]),
-      [["tcp.timeout", 522, "phase", 1]],
+      // 1 ms is far under the edge's 19 s: no 522 claimed.
+      [["tcp.timeout", null, "phase", 1]],
     );
     assert.match(findings[0]?.detail ?? "", /19 s/);
   });

@@ -12,6 +12,7 @@ import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { checkLeg } from "../../src/checks/check-leg.js";
 import { DeadlineExceeded } from "../../src/deadline.js";
 import type { Finding } from "../../src/findings/catalogue.js";
+import { buildVisitorRequest } from "../../src/http/request.js";
 import { generateLabCertificates, type LabCertificates } from "../../src/lab/certificates.js";
 import { buildCertificate } from "../../src/lab/x509.js";
 import type { LegObservation, TlsOutcome } from "../../src/legs/observation.js";
@@ -157,14 +158,15 @@ describe("the TLS phase of a leg against a real TLS origin", () => {
       redact: [],
     };
     try {
-      const spec = originLegSpec(request, options, "127.0.0.1");
+      const spec = originLegSpec(request, options, "127.0.0.1", buildVisitorRequest(request));
       assert.equal(spec.tls?.servername, null);
       const leg = judge(await runLeg(spec, AbortSignal.timeout(10_000)));
       assert.deepEqual(leg.findings, []);
       assert.equal(leg.facts?.servername, null);
       assert.deepEqual(origin.servernames, []);
       // A trailing dot is not part of an SNI name (RFC 6066 §3): it is dropped, the name checked keeps it.
-      const dotted = originLegSpec({ ...request, hostname: `${HOSTNAME}.` }, options, "127.0.0.1");
+      const dottedRequest = { ...request, hostname: `${HOSTNAME}.` };
+      const dotted = originLegSpec(dottedRequest, options, "127.0.0.1", buildVisitorRequest(dottedRequest));
       assert.deepEqual([dotted.tls?.servername, dotted.tls?.hostname], [HOSTNAME, `${HOSTNAME}.`]);
     } finally {
       await origin.close();
