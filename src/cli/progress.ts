@@ -37,7 +37,10 @@ export async function startProgress(terminal: ProgressTerminal): Promise<Progres
   }).start();
   return {
     update: (text) => {
-      spinner.text = text;
+      // One row, never wrapped: a wrapped spinner line cannot be cleared whole and is left behind.
+      // The room keeps the frame and the "^C" the terminal echoes when Ctrl-C is pressed.
+      const room = Math.max(10, stream.columns - 6);
+      spinner.text = [...text].length > room ? `${[...text].slice(0, room - 1).join("")}…` : text;
     },
     stop: () => spinner.stop(),
   };

@@ -9,6 +9,9 @@ import type { Socket } from "node:net";
 import { type Stop, stopOf } from "../deadline.js";
 import type { ResponseReader } from "./response-reader.js";
 
+/** How long a reply that is not HTTP may go on arriving, for evidence, before the exchange ends. */
+const NOT_HTTP_GRACE_MS = 250;
+
 export interface ExchangeEnd {
   /**
    * "complete": the reader wanted no more bytes (see `ResponseRecord.stop`);
@@ -49,6 +52,7 @@ export function exchangeHttp1(
     const finish = (kind: ExchangeEnd["kind"], errorCode: string | null = null) => {
       if (settled) return;
       settled = true;
+      clearTimeout(evidenceGrace);
       const elapsedMs = since();
       socket.off("data", onData);
       socket.off("end", onEnd);
@@ -66,6 +70,13 @@ export function exchangeHttp1(
       reader.push(chunk);
       if (headMs === null && reader.headComplete) headMs = since();
       if (reader.finished) finish("complete");
+      else if (reader.readingEvidenceOnly) evidenceGrace ??= setTimeout(giveUpEvidence, NOT_HTTP_GRACE_MS);
+    };
+    // A reply that is not HTTP has already failed; what more arrives soon is only evidence.
+    let evidenceGrace: NodeJS.Timeout | undefined;
+    const giveUpEvidence = () => {
+      reader.stopReadingEvidence();
+      finish("complete");
     };
     // 'close' without 'end' (destroyed under us) is read like a clean close: no error was reported.
     const onEnd = () => {

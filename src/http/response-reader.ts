@@ -11,6 +11,7 @@
 import { ChunkedDecoder, type ChunkFramingError } from "./chunked-decoder.js";
 import { type ParsedHead, parseResponseHead, statusCodeOf } from "./head-parser.js";
 import { headerReadCap } from "./header-limits.js";
+import { recogniseProtocol } from "./recognise-protocol.js";
 
 export interface ResponseReaderOptions {
   /** The request method: a response to HEAD has no body. */
@@ -71,6 +72,8 @@ const STATUS_PREFIX = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
 const FIRST_BYTES = 256;
 /** What is kept of a reply that is not HTTP, to tell what answered (a banner, a TLS alert, frames). */
 const NOT_HTTP_EVIDENCE_BYTES = 256;
+/** Protocols whose first bytes name them: nothing more is needed (they have no lines). */
+const BINARY_PROTOCOLS: ReadonlySet<string> = new Set(["tls", "http2", "mysql"]);
 /** An origin can send 1xx heads until the read cap (40,000 "100 Continue"): only the first few are kept. */
 export const MAX_KEPT_INTERIM = 16;
 
@@ -231,15 +234,28 @@ export class ResponseReader {
     return this.readNotHttp(chunk, index);
   }
 
-  /** Up to the first line end (or the evidence cap), wherever the chunks happen to split. */
+  /**
+   * Up to the first line end (or the evidence cap), wherever the chunks happen to split; a binary
+   * protocol (a TLS record, HTTP/2 frames) is told by its first bytes and has no lines to wait for.
+   */
   private readNotHttp(chunk: Buffer, start: number): number {
     const room = Math.max(0, NOT_HTTP_EVIDENCE_BYTES - this.headBuffer.length);
     const lf = chunk.indexOf(LF, start);
     const end = Math.min(chunk.length, start + room, lf === -1 ? chunk.length : lf + 1);
     this.appendHead(chunk, start, end);
-    if (lf !== -1 && lf < end) this.endNotHttp();
-    else if (this.headBuffer.length >= NOT_HTTP_EVIDENCE_BYTES) this.endNotHttp();
+    const told = BINARY_PROTOCOLS.has(recogniseProtocol(this.headBuffer.view().toString("latin1")) ?? "");
+    if ((lf !== -1 && lf < end) || told || this.headBuffer.length >= NOT_HTTP_EVIDENCE_BYTES) this.endNotHttp();
     return end;
+  }
+
+  /** true while a reply that is not HTTP is read on, for evidence only: the caller may stop it early. */
+  get readingEvidenceOnly(): boolean {
+    return this.phase === "not_http" && this.stop === null;
+  }
+
+  /** Stops reading a reply that is not HTTP with what has arrived (the caller's grace ran out). */
+  stopReadingEvidence(): void {
+    if (this.readingEvidenceOnly) this.endNotHttp();
   }
 
   private endNotHttp(): void {

@@ -36,6 +36,7 @@ const SIZE: PtySize = { rows: 24, columns: 80 };
 const SPINNER_FRAME = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 /** The spinner's text at the end of a line: "starting" or a phase name and an ellipsis. */
 const SPINNER_TEXT = /(?:starting|\b(?:dns|tcp|tls|http)…)$/m;
+const SHOW_CURSOR = "\x1b[?25h";
 const HIDE_CURSOR = "\x1b[?25l";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ESC is the point
 const SGR = /\x1b\[[0-9;]*m/;
@@ -159,7 +160,7 @@ describe("Ctrl-C at a terminal, while the spinner runs", { skip }, () => {
         "30",
       ]);
       await resolver.firstQuery;
-      await session.waitFor(/dns…/);
+      await session.waitFor(/resolving the hostname: \d+ s of --timeout's 30 s — Ctrl-C for a partial/);
       session.write(CTRL_C);
       const exit = await exitWithin(session, PROMPT_MS, "after Ctrl-C");
       assert.equal(exit.code, 130, describeTerminal(exit.output, SIZE));
@@ -185,7 +186,7 @@ describe("Ctrl-C at a terminal, while the spinner runs", { skip }, () => {
       "30",
     ]);
     await connected;
-    await session.waitFor(/http…/);
+    await session.waitFor(/waiting for the response: \d+ s of --timeout's 30 s — Ctrl-C for a partial/);
     session.write(CTRL_C);
     const exit = await exitWithin(session, PROMPT_MS, "after Ctrl-C");
     assert.equal(exit.code, 130, describeTerminal(exit.output, SIZE));
@@ -209,7 +210,7 @@ describe("Ctrl-C at a terminal, while the spinner runs", { skip }, () => {
       "30",
     ]);
     await connected;
-    await session.waitFor(/http…/);
+    await session.waitFor(/waiting for the response: \d+ s of --timeout's 30 s — Ctrl-C for a partial/);
     session.write(CTRL_C + CTRL_C);
     const exit = await exitWithin(session, PROMPT_MS, "after two Ctrl-C");
     assert.equal(exit.code, 130, describeTerminal(exit.output, SIZE));
@@ -243,7 +244,11 @@ describe("the spinner and colour at a terminal", { skip }, () => {
   test("a spinner on stderr while it runs, gone from the final screen; the report in colour", async () => {
     const exit = await run([]);
     assert.ok(exit.output.includes(HIDE_CURSOR), "the spinner hid the cursor");
-    assert.match(exit.output, new RegExp(`${SPINNER_FRAME.source}.* (?:starting|dns…)`), "a spinner frame");
+    assert.match(
+      exit.output,
+      new RegExp(`${SPINNER_FRAME.source}.* (?:starting|resolving the hostname)`),
+      "a spinner frame",
+    );
     assert.match(exit.output, SGR, "colour on a terminal");
     const screen = renderScreen(exit.output, SIZE).text();
     assert.match(screen, /healthy\.example/, `the report is on the screen:\n${screen}`);
@@ -324,10 +329,67 @@ describe("the spinner and colour at a terminal", { skip }, () => {
     }
   });
 
-  test("the report wraps to an 80-column terminal", { skip: "wrapping comes with another change" }, async () => {
+  test("the report wraps to an 80-column terminal between words (the curl line, to be pasted, excepted)", async () => {
     const exit = await run([]);
-    for (const line of exit.output.replaceAll(new RegExp(SGR.source, "g"), "").split("\r\n")) {
+    // Each line as the report wrote it: after the spinner's last frame (cleared, cursor shown again), no escapes.
+    const shown = (line: string) => {
+      const at = line.lastIndexOf(SHOW_CURSOR);
+      return at === -1 ? line : line.slice(at + SHOW_CURSOR.length);
+    };
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ESC is the point
+    const lines = exit.output.split("\r\n").map((line) => shown(line).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ""));
+    for (const line of lines.filter((l) => !l.trimStart().startsWith("curl "))) {
       assert.ok([...line].length <= SIZE.columns, `a line wider than ${SIZE.columns} columns: ${visible(line)}`);
     }
+    // A line that ends mid-word would be one whose last and the next's first characters are both letters.
+    const screen = renderScreen(exit.output, SIZE).text();
+    assert.match(screen, /No fault found that would make the CDN fail this request/);
+  });
+});
+
+describe("the first screen at 24×80 answers: the verdict, the deciding finding, the first fix", { skip }, () => {
+  let server: Server;
+  let dns: DnsServer;
+  const HOSTNAME = "empty.example";
+
+  before(async () => {
+    // Accepts, reads the request, closes without a byte: the edge's 520.
+    server = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.end());
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    dns = await startDnsServer({ [HOSTNAME]: { A: ["104.16.0.1"] } });
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await dns.close();
+  });
+
+  test("an empty reply: all three within the first 24 rows of the report", async () => {
+    const port = (server.address() as AddressInfo).port;
+    const args = [
+      HOSTNAME,
+      "--origin",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--scheme",
+      "http",
+      "--dns-server",
+      dns.address,
+    ];
+    const exit = await startCli(args, {}).exited;
+    assert.equal(exit.code, 1, describeTerminal(exit.output, SIZE));
+    const screen = renderScreen(exit.output, SIZE);
+    const transcript = [...screen.scrollback, ...screen.rows];
+    const top = transcript.findIndex((row) => row.includes("The CDN would answer 520"));
+    assert.ok(top >= 0, `the verdict is shown:\n${screen.text()}`);
+    const firstScreen = transcript.slice(top, top + SIZE.rows).join("\n");
+    assert.match(firstScreen, /Why: http\.empty_reply/, firstScreen);
+    assert.match(firstScreen, /What to do, most likely cause first/, firstScreen);
+    assert.match(firstScreen, /• Check that the web server is running/, firstScreen);
+    for (const row of transcript) assert.ok([...row].length <= SIZE.columns);
   });
 });
