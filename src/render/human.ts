@@ -43,9 +43,10 @@ export function renderHuman(
     verdict.status === "pass" ? style.ok("✓") : verdict.status === "fail" ? style.error("✗") : style.warning("?");
   const paint = verdict.status === "pass" ? style.ok : verdict.status === "fail" ? style.error : style.warning;
   const summary = escapeLineForTerminal(upperFirst(verdict.summary));
-  wrap(summary, width, "", "  ").forEach((line, i) =>
-    out.push(i === 0 ? `${mark} ${style.bold(paint(line))}` : style.bold(paint(line))),
-  );
+  // The mark takes the first two columns of the first line, as the indent does of the others.
+  for (const [i, line] of wrap(summary, width, "  ", "  ").entries()) {
+    out.push(i === 0 ? `${mark} ${style.bold(paint(line.slice(2)))}` : style.bold(paint(line)));
+  }
   para(target(report), "  ");
   if (report.interruption !== null)
     out.push(style.warning(`  [incomplete: ${describeInterruption(report.interruption)}]`));
@@ -66,9 +67,10 @@ export function renderHuman(
     out.push(style.bold("What to do, most likely cause first"));
     report.causes.forEach((cause, index) => {
       const head = `${cause.rank}. ${cause.title}`;
-      wrap(head, width, "  ", "     ").forEach((line, i, all) =>
-        out.push(i === all.length - 1 ? `${line} ${style.dim(`[${cause.likelihood}]`)}` : line),
-      );
+      const lines = wrap(`${head} [${cause.likelihood}]`, width, "  ", "     ");
+      const last = lines.length - 1;
+      lines[last] = (lines[last] ?? "").replace(/ \[(high|medium|low)\]$/, ` ${style.dim(`[${cause.likelihood}]`)}`);
+      out.push(...lines);
       if (index >= CAUSES_IN_FULL && !verbose) return;
       for (const fix of cause.fixes) para(`• ${fix.action} (${fix.effort})`, "     ", "       ");
     });
