@@ -28,7 +28,7 @@ export type YamlValue = null | boolean | number | string | YamlValue[] | { [key:
 
 export interface YamlDocument {
   readonly value: YamlValue;
-  /** The line where the value at `path` (keys and indices) starts, or where its nearest parent does. */
+  /** The line where the value at `path` (keys and indices) starts, or where its nearest parent below the root does. */
   lineOf(path: readonly PropertyKey[]): number | null;
 }
 
@@ -51,7 +51,7 @@ export function parseYamlSubset(source: string): YamlDocument {
   return {
     value,
     lineOf(path) {
-      for (let length = path.length; length >= 0; length--) {
+      for (let length = path.length; length >= 1; length--) {
         const found = lineNumbers.get(pathKey(path.slice(0, length)));
         if (found !== undefined) return found;
       }
