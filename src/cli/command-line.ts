@@ -21,6 +21,7 @@ import { readCaFile } from "../input/ca-file.js";
 import { parseHostname } from "../input/hostname.js";
 import { describeCommanderError } from "../input/usage-message.js";
 import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest } from "../options.js";
+import { addServeCommand, type ServeSettings } from "../serve/serve-command.js";
 import { VERSION } from "../version.js";
 
 /** Where the run's outputs go, as the user asked. */
@@ -43,6 +44,7 @@ export type ParsedCommand =
     }
   | { readonly kind: "schema" }
   | { readonly kind: "lab"; readonly demo: boolean; readonly json: boolean }
+  | { readonly kind: "serve"; readonly settings: ServeSettings }
   /** --help or --version: the text to print, exit 0. */
   | { readonly kind: "print"; readonly text: string };
 
@@ -104,8 +106,13 @@ export async function parseCommandLine(
     lab: (demo, json) => {
       parsed = { kind: "lab", demo, json };
     },
+    serve: (settings) => {
+      parsed = { kind: "serve", settings };
+    },
   });
-  program.configureOutput({ writeOut: (text) => (printed += text), writeErr: () => {}, outputError: () => {} });
+  const output = { writeOut: (text: string) => (printed += text), writeErr: () => {}, outputError: () => {} };
+  // Subcommands copy the output settings when they are created: each is told too.
+  for (const command of [program, ...program.commands]) command.configureOutput(output);
   // The environment is an argument (not commander's own `.env()`, which reads the global one).
   const envValue = env.DIAG520_DNS_SERVER;
   try {
@@ -127,7 +134,7 @@ export async function parseCommandLine(
 function withEnv(argv: readonly string[], dnsServer: string | undefined): string[] {
   const given = argv.some((arg) => arg === "--dns-server" || arg.startsWith("--dns-server="));
   const first = argv[0];
-  const isSubcommand = first === "schema" || first === "lab";
+  const isSubcommand = first === "schema" || first === "lab" || first === "serve";
   if (given || isSubcommand || dnsServer === undefined || dnsServer === "") return [...argv];
   return [...argv, "--dns-server", dnsServer];
 }
@@ -136,6 +143,7 @@ interface Actions {
   diagnose(hostname: string, raw: RawOptions): void;
   schema(): void;
   lab(demo: boolean, json: boolean): void;
+  serve(settings: ServeSettings): void;
 }
 
 function buildProgram(actions: Actions): Command {
@@ -189,6 +197,8 @@ function buildProgram(actions: Actions): Command {
     .action((raw: { demo?: boolean }, command: Command) =>
       actions.lab(raw.demo === true, command.optsWithGlobals<{ json?: boolean }>().json === true),
     );
+
+  addServeCommand(program, actions.serve);
   return program;
 }
 
