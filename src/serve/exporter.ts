@@ -96,8 +96,10 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
       try {
         const remainingMs = Math.max(1, Math.floor(deadline.ms - (performance.now() - started)));
         const { report } = await run(query.request, {
-          // The scrape's deadline bounds the whole probe; a phase may use all of it.
-          timeoutMs: remainingMs,
+          // The deadline bounds the whole run. A phase gets nine tenths of it, so that an origin
+          // that never answers ends as a finished diagnosis ("no response within N s") rather
+          // than a run cut short, which says only that the exporter ran out of time.
+          timeoutMs: phaseDeadlineMs(remainingMs),
           maxTimeMs: remainingMs,
           maxHeaderSize: query.module.maxHeaderSize,
           maxBodyBytes: query.module.maxBodyBytes,
@@ -235,6 +237,10 @@ function send(
     "X-Content-Type-Options": "nosniff",
   });
   res.end(req.method === "HEAD" ? undefined : bytes);
+}
+
+export function phaseDeadlineMs(runDeadlineMs: number): number {
+  return Math.max(1, Math.floor(runDeadlineMs * 0.9));
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

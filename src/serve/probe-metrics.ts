@@ -46,7 +46,7 @@ export function probeMetricFamilies(report: Report): MetricFamily[] {
     gauge("diag520_finding", "1 for each finding code present, by code and severity", [...findings.values()]),
     gauge(
       "diag520_certificate_expiry_timestamp_seconds",
-      "When the first certificate of the origin's chain expires (Unix time); absent without TLS",
+      "The earliest expiry (Unix time) among the certificates the origin sent; absent without TLS",
       expiry === null ? [] : [{ value: expiry }],
     ),
     gauge(

@@ -34,9 +34,9 @@ SIGINT or SIGTERM stops it: probes in flight answer with what they have, then it
 export function addServeCommand(program: Command, onParsed: (settings: ServeSettings) => void): void {
   program
     .command("serve")
-    .description("run a Prometheus exporter: /probe?target=…&origin=…&module=… answers one diagnosis as metrics")
+    .description("run a Prometheus exporter of diagnoses (multi-target, as blackbox_exporter)")
     .requiredOption("--config <file>", "modules and allow lists (YAML or JSON; see the README)")
-    .option("--listen <host:port>", `address to listen on (default: ${SERVE_DEFAULTS.listen}, loopback only)`)
+    .option("--listen <host:port>", `address to listen on (default: ${SERVE_DEFAULTS.listen})`)
     .option("--concurrency <n>", `probes that run at once (default: ${SERVE_DEFAULTS.concurrency})`)
     .option("--queue <n>", `probes that may wait for a slot; more get 503 (default: ${SERVE_DEFAULTS.queueLength})`)
     .addHelpText("after", SERVE_EXAMPLES)

@@ -175,7 +175,9 @@ describe("diag520 serve, in-process, against the lab", () => {
     const metrics = parseExposition(answer.body);
     assert.equal(sampleValue(metrics, "diag520_probe_timeout_seconds"), 0.5);
     assert.equal(sampleValue(metrics, "diag520_success"), 0);
-    assert.equal(sampleValue(metrics, "diag520_complete"), 0);
+    // The phase's own deadline (nine tenths of the probe's) fired: a finished diagnosis that says so.
+    assert.equal(sampleValue(metrics, "diag520_complete"), 1);
+    assert.equal(sampleValue(metrics, "diag520_finding", { code: "http.response_timeout", severity: "error" }), 1);
     assert.ok(sampleValue(metrics, "diag520_phase_duration_seconds", { leg: "origin", phase: "tcp" }) !== undefined);
     // Wide: the module allows 30 s; the scrape's 1 s is what bounds it.
     assert.ok(elapsedMs < 5_000, `answered after ${elapsedMs} ms`);
