@@ -62,6 +62,8 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
   const run = options.diagnose ?? diagnose;
 
   const probe = async (req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> => {
+    // A request on a kept-alive connection after close() began: no new probe.
+    if (shutdown.signal.aborted) return send(req, res, 503, "the exporter is stopping\n");
     const query = parseProbeQuery(params, config);
     if (!query.ok) {
       metrics.countRefusal(query.status === 403 ? "forbidden" : "invalid");
@@ -84,6 +86,9 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
     try {
       const release = await limiter.acquire(Math.min(QUEUE_WAIT_MAX_MS, deadline.ms / 2), stop.signal);
       if (release === null) {
+        // Nobody to answer, or the exporter is stopping: not an overload.
+        if (shutdown.signal.aborted) return send(req, res, 503, "the exporter is stopping\n");
+        if (stop.signal.aborted) return;
         metrics.countRefusal("overloaded");
         return send(
           req,

@@ -211,6 +211,22 @@ describe("diag520 serve, in-process, against the lab", () => {
     await waitForMetrics(exporter, (text) => gauge(text, "diag520_exporter_probes_in_flight") === 0);
   });
 
+  test("a scrape abandoned while it waits leaves the queue, and is no overload", async () => {
+    const exporter = await start({ concurrency: 1, queueLength: 1 });
+    const holder = new AbortController();
+    const held = get(exporter, probePath("response-timeout"), { signal: holder.signal }).catch(() => null);
+    await waitForMetrics(exporter, (text) => gauge(text, "diag520_exporter_probes_in_flight") === 1);
+    const waiter = new AbortController();
+    const waiting = get(exporter, probePath("empty-reply"), { signal: waiter.signal }).catch(() => null);
+    await waitForMetrics(exporter, (text) => gauge(text, "diag520_exporter_probes_queued") === 1);
+    waiter.abort();
+    await waiting;
+    const own = await waitForMetrics(exporter, (text) => gauge(text, "diag520_exporter_probes_queued") === 0);
+    assert.equal(gauge(own, "diag520_exporter_requests_refused_total", { reason: "overloaded" }), 0);
+    holder.abort();
+    await held;
+  });
+
   test("a bug in a probe is a 500 with its stack logged, and the exporter goes on", async () => {
     const logged: string[] = [];
     let calls = 0;
