@@ -95,6 +95,7 @@ describe("probe metrics of real diagnoses", () => {
       "diag520_finding",
       "diag520_certificate_expiry_timestamp_seconds",
       "diag520_response_header_bytes",
+      "diag520_http_status_code",
     ]) {
       assert.equal(exposition.types.get(name), "gauge", name);
     }
@@ -107,11 +108,11 @@ describe("probe metrics of real diagnoses", () => {
     assert.equal(sampleValue(exposition, "diag520_complete"), 1);
     assert.equal(sampleValue(exposition, "diag520_probe_duration_seconds"), toSeconds(report.durationMs));
     assert.equal(
-      sampleValue(exposition, "diag520_phase_duration_seconds", { phase: "dns" }),
+      sampleValue(exposition, "diag520_phase_duration_seconds", { leg: "", phase: "dns" }),
       toSeconds(report.resolution.durationMs),
     );
     const dns = exposition.samples.find((s) => s.name === "diag520_phase_duration_seconds" && s.labels.phase === "dns");
-    assert.deepEqual(dns?.labels, { phase: "dns" }, "the resolution step is no leg");
+    assert.deepEqual(dns?.labels, { leg: "", phase: "dns" }, "the resolution step is no leg");
     for (const phase of report.legs.origin?.phases ?? []) {
       assert.equal(
         sampleValue(exposition, "diag520_phase_duration_seconds", { leg: "origin", phase: phase.name }),
@@ -122,13 +123,15 @@ describe("probe metrics of real diagnoses", () => {
     const tls = report.legs.origin?.phases.find((phase) => phase.name === "tls");
     const chain = tls?.name === "tls" ? (tls.facts?.chain ?? []) : [];
     assert.ok(chain.length > 0);
-    const earliest = Math.min(...chain.map((certificate) => Date.parse(certificate.validTo)));
-    assert.equal(sampleValue(exposition, "diag520_certificate_expiry_timestamp_seconds"), Math.floor(earliest / 1000));
-    const http = report.legs.origin?.phases.find((phase) => phase.name === "http");
     assert.equal(
-      sampleValue(exposition, "diag520_response_header_bytes"),
-      http?.name === "http" ? http.facts?.response.head?.headBytes : undefined,
+      sampleValue(exposition, "diag520_certificate_expiry_timestamp_seconds", { leg: "origin" }),
+      Math.floor(Date.parse(chain[0]?.validTo ?? "") / 1000),
+      "the leaf's",
     );
+    const http = report.legs.origin?.phases.find((phase) => phase.name === "http");
+    const head = http?.name === "http" ? http.facts?.response.head : undefined;
+    assert.equal(sampleValue(exposition, "diag520_response_header_bytes", { leg: "origin" }), head?.headBytes);
+    assert.equal(sampleValue(exposition, "diag520_http_status_code", { leg: "origin" }), 200);
     assert.deepEqual(
       exposition.samples.filter((s) => s.name === "diag520_finding").map((s) => s.labels),
       report.findings.map((f) => ({ code: f.code, severity: f.severity })),
