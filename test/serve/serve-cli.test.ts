@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import { parseCommandLine } from "../../src/cli/command-line.js";
 import { UsageError } from "../../src/errors.js";
 import { type Lab, startLab } from "../../src/lab/lab.js";
@@ -108,6 +109,7 @@ describe("the diag520 serve binary", () => {
             for (;;) {
               const own = await (await fetch(`${url}/metrics`)).text();
               if (sampleValue(parseExposition(own), "diag520_exporter_probes_in_flight") === 1) break;
+              await delay(10);
             }
             child.kill(signal);
           });
