@@ -13,6 +13,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { type Lab, startLab } from "../../src/lab/lab.js";
 import { loadServeConfig, type ServeConfig } from "../../src/serve/config.js";
 import { type Exporter, type ExporterOptions, startExporter } from "../../src/serve/exporter.js";
+import { type HostileServer, headThen, startHostileServer } from "../hostile/hostile-server.js";
 import { parseExposition, sampleValue } from "../support/prometheus-text.js";
 
 const ORIGINS = ["healthy-https", "empty-reply", "response-timeout"] as const;
@@ -59,6 +60,8 @@ describe("diag520 serve, in-process, against the lab", () => {
   let forbiddenPort = 0;
   let forbiddenConnections = 0;
   const exporters: Exporter[] = [];
+  /** Origins that try to exhaust the client: endless header lines, and a 1 GB body sent as fast as it is read. */
+  const hostile = new Map<string, HostileServer>();
 
   const start = async (overrides: Partial<ExporterOptions> = {}): Promise<Exporter> => {
     const exporter = await startExporter({
@@ -83,6 +86,22 @@ describe("diag520 serve, in-process, against the lab", () => {
     });
     await new Promise<void>((resolve) => forbidden.listen(0, "127.0.0.2", resolve));
     forbiddenPort = (forbidden.address() as { port: number }).port;
+    hostile.set(
+      "endless-headers",
+      await startHostileServer({
+        stream: headThen("HTTP/1.1 200 OK\r\n", Buffer.from(`X-Pad: ${"p".repeat(1000)}\r\n`)),
+      }),
+    );
+    hostile.set(
+      "gigabyte-body",
+      await startHostileServer({
+        stream: headThen(
+          "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n",
+          Buffer.alloc(64 * 1024, 0x61),
+          16_000,
+        ),
+      }),
+    );
     directory = await mkdtemp(join(tmpdir(), "diag520-serve-"));
     const modules = lab.origins.map(
       (running) =>
@@ -92,7 +111,7 @@ describe("diag520 serve, in-process, against the lab", () => {
     const path = join(directory, "diag520.yml");
     await writeFile(
       path,
-      `modules:\n${modules.join("")}  forbidden:\n    scheme: http\n    port: ${forbiddenPort}\n    dnsServers: ["${lab.dnsServer}"]\n` +
+      `modules:\n${modules.join("")}${[...hostile].map(([name, server]) => `  ${name}:\n    scheme: http\n    port: ${server.port}\n    dnsServers: ["${lab.dnsServer}"]\n`).join("")}  forbidden:\n    scheme: http\n    port: ${forbiddenPort}\n    dnsServers: ["${lab.dnsServer}"]\n` +
         `allow:\n  targets: ["*.lab.diag520.test"]\n  origins: [127.0.0.1/32]\n`,
     );
     config = await loadServeConfig(path);
@@ -101,6 +120,7 @@ describe("diag520 serve, in-process, against the lab", () => {
   after(async () => {
     await Promise.all(exporters.map((exporter) => exporter.close()));
     await new Promise((resolve) => forbidden.close(resolve));
+    await Promise.all([...hostile.values()].map((server) => server.close()));
     await lab.close();
     await rm(directory, { recursive: true, force: true });
   });
@@ -182,6 +202,29 @@ describe("diag520 serve, in-process, against the lab", () => {
     // Wide: the module allows 30 s; the scrape's 1 s is what bounds it.
     assert.ok(elapsedMs < 5_000, `answered after ${elapsedMs} ms`);
   });
+
+  for (const [name, code] of [
+    ["endless-headers", "http.headers_too_large"],
+    ["gigabyte-body", "http.body_read_capped"],
+  ] as const) {
+    test(`a hostile origin (${name}): answered within the deadline, with its finding`, async () => {
+      const exporter = await start();
+      const started = performance.now();
+      const answer = await get(exporter, `/probe?target=x.lab.diag520.test&origin=127.0.0.1&module=${name}`, {
+        headers: { "X-Prometheus-Scrape-Timeout-Seconds": "3" },
+      });
+      assert.equal(answer.status, 200);
+      const metrics = parseExposition(answer.body);
+      assert.equal(
+        sampleValue(metrics, "diag520_finding", {
+          code,
+          severity: code === "http.body_read_capped" ? "info" : "error",
+        }),
+        1,
+      );
+      assert.ok(performance.now() - started < 4_000, "within the scrape timeout");
+    });
+  }
 
   test("probes beyond the bound wait briefly in the queue, then get 503; a full queue refuses at once", async () => {
     const exporter = await start({ concurrency: 1, queueLength: 1 });
