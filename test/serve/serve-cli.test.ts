@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { parseCommandLine } from "../../src/cli/command-line.js";
 import { UsageError } from "../../src/errors.js";
 import { type Lab, startLab } from "../../src/lab/lab.js";
+import { repoRoot } from "../support/paths.js";
 import { parseExposition, sampleValue } from "../support/prometheus-text.js";
 import { runCli } from "../support/run-cli.js";
 
@@ -50,6 +52,13 @@ test("serve --help says how to use it", async () => {
   const parsed = await parseCommandLine(["serve", "--help"], {});
   assert.equal(parsed.kind, "print");
   assert.match(parsed.kind === "print" ? parsed.text : "", /--listen <host:port>.*127\.0\.0\.1:9520/s);
+});
+
+test("the README's usage of serve is the real serve --help", async () => {
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  const block = /```\n(Usage: diag520 serve \[options\]\n[\s\S]*?)```/.exec(readme)?.[1];
+  const parsed = await parseCommandLine(["serve", "--help"], {});
+  assert.equal(parsed.kind === "print" ? parsed.text : "", block);
 });
 
 /** Resolves with the exporter's URL once the child says where it listens. */
