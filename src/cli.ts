@@ -58,6 +58,35 @@ async function run(command: ParsedCommand): Promise<number> {
         onStarted: (lab) => process.once("exit", () => rmSync(lab.directory, { recursive: true, force: true })),
       });
     }
+    case "serve": {
+      const { runServe } = await import("./serve/run-serve.js");
+      // SIGINT or SIGTERM: stop gracefully; a second one: leave now.
+      const controller = new AbortController();
+      const onStop = () => {
+        if (controller.signal.aborted) process.exit(EXIT.interrupted);
+        controller.abort();
+      };
+      process.on("SIGINT", onStop);
+      process.on("SIGTERM", onStop);
+      try {
+        return await runServe(command.settings, {
+          stderr: process.stderr,
+          signal: controller.signal,
+          processStats: () => {
+            const cpu = process.cpuUsage();
+            return {
+              residentBytes: process.memoryUsage.rss(),
+              heapUsedBytes: process.memoryUsage().heapUsed,
+              cpuSeconds: (cpu.user + cpu.system) / 1e6,
+              startTimeSeconds: Math.round(Date.now() / 1000 - process.uptime()),
+            };
+          },
+        });
+      } finally {
+        process.off("SIGINT", onStop);
+        process.off("SIGTERM", onStop);
+      }
+    }
     case "diagnose": {
       const { runDiagnosis } = await import("./cli/run-diagnosis.js");
       // First Ctrl-C: stop the legs, close the sockets, print what we have. A second one: leave now.

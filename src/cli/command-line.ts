@@ -22,6 +22,7 @@ import { readCaFile } from "../input/ca-file.js";
 import { parseTarget } from "../input/target.js";
 import { describeCommanderError } from "../input/usage-message.js";
 import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest } from "../options.js";
+import { addServeCommand, type ServeSettings } from "../serve/serve-command.js";
 import { VERSION } from "../version.js";
 
 /** Where the run's outputs go, as the user asked. */
@@ -49,6 +50,7 @@ export type ParsedCommand =
   | { readonly kind: "schema" }
   | { readonly kind: "lab"; readonly demo: boolean; readonly json: boolean }
   | { readonly kind: "version" }
+  | { readonly kind: "serve"; readonly settings: ServeSettings }
   /** --help or --version: the text to print, exit 0. */
   | { readonly kind: "print"; readonly text: string };
 
@@ -94,7 +96,7 @@ input error, 3 internal error, 4 no verdict (cut short by --max-time, origin not
 Environment: DIAG520_DNS_SERVER (as --dns-server), NO_COLOR, FORCE_COLOR, CI.`;
 
 /** The subcommands, for suggesting one when a bare word is mistyped. */
-const COMMANDS = ["lab", "schema", "help", "version"] as const;
+const COMMANDS = ["lab", "schema", "serve", "help", "version"] as const;
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -141,6 +143,9 @@ export async function parseCommandLine(
     help: (command) => {
       parsed = { kind: "print", text: command.helpInformation() };
     },
+    serve: (settings) => {
+      parsed = { kind: "serve", settings };
+    },
   });
   // The environment is an argument (not commander's own `.env()`, which reads the global one).
   const envValue = env.DIAG520_DNS_SERVER;
@@ -180,6 +185,7 @@ interface Actions {
   version(): void;
   /** `diag520 help [command]`: the help of the command named, or of diag520. */
   help(command: Command): void;
+  serve(settings: ServeSettings): void;
 }
 
 function buildProgram(output: OutputConfiguration, actions: Actions): Command {
@@ -270,6 +276,8 @@ function buildProgram(output: OutputConfiguration, actions: Actions): Command {
     .option("--demo", "diagnose every lab origin in turn, then stop")
     .option("--json", "describe the lab as one JSON document")
     .action((raw: { demo?: boolean; json?: boolean }) => actions.lab(raw.demo === true, raw.json === true));
+
+  addServeCommand(program, actions.serve);
 
   program
     .command("version")

@@ -106,6 +106,8 @@ export interface ServerProcessOptions {
   /** Writes the config for these ports and returns the command line. */
   readonly configure: (ports: readonly number[], prefix: string) => Promise<readonly string[]>;
   readonly startLimitMs: number;
+  /** Added to the environment the server starts with. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A port taken between our release and the server's bind is rare; a fresh set of ports is cheap. */
@@ -160,7 +162,10 @@ async function launch(
   ports: readonly number[],
   args: readonly string[],
 ): Promise<{ server: RunningServer } | { failure: string }> {
-  const child = spawn(options.binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(options.binary, args, {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...options.env },
+  });
   running.set(child, prefix);
   child.once("exit", () => running.delete(child));
   const stderr: Buffer[] = [];
