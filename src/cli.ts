@@ -4,7 +4,7 @@
  * `diagnose()`, prints exactly one report on stdout, and turns the outcome into an exit code
  * (cli/exit-code.ts).
  */
-import { arch, release, type } from "node:os";
+import { arch, hostname, release, type } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type ParsedCommand, parseCommandLine } from "./cli/command-line.js";
 import { EXIT } from "./cli/exit-code.js";
@@ -51,6 +51,28 @@ async function run(command: ParsedCommand): Promise<number> {
         cliPath: fileURLToPath(new URL("../../bin/diag520.js", import.meta.url)),
         execPath: process.execPath,
       });
+    }
+    case "batch": {
+      const { runBatchCommand } = await import("./cli/run-batch.js");
+      // As for one diagnosis: the first Ctrl-C stops the batch with what finished, a second one leaves now.
+      const controller = new AbortController();
+      const onInterrupt = () => {
+        if (controller.signal.aborted) process.exit(EXIT.interrupted);
+        controller.abort();
+      };
+      process.on("SIGINT", onInterrupt);
+      try {
+        return await runBatchCommand(command, {
+          stdin: process.stdin,
+          stdout: process.stdout,
+          stderr: process.stderr,
+          env: process.env,
+          signal: controller.signal,
+          hostname: hostname(),
+        });
+      } finally {
+        process.off("SIGINT", onInterrupt);
+      }
     }
     case "diagnose": {
       const { runDiagnosis } = await import("./cli/run-diagnosis.js");

@@ -22,6 +22,8 @@ import { parseHostname } from "../input/hostname.js";
 import { describeCommanderError } from "../input/usage-message.js";
 import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest } from "../options.js";
 import { VERSION } from "../version.js";
+import { type BatchCommand, registerBatchCommand, toBatchCommand } from "./batch-command-line.js";
+import { metricsPath, type OutputFormat, singleRunFormat } from "./output-format.js";
 
 /** Where the run's outputs go, as the user asked. */
 export interface OutputChoice {
@@ -30,6 +32,10 @@ export interface OutputChoice {
   readonly color: boolean | undefined;
   readonly harPath: string | null;
   readonly reportPath: string | null;
+  /** What goes to stdout (--format; json for --json). */
+  readonly format: OutputFormat;
+  /** --metrics: a Prometheus textfile to write, or null. */
+  readonly metricsPath: string | null;
 }
 
 export type DiagnoseSettings = Omit<DiagnoseOptions, "signal" | "onPhaseStart">;
@@ -43,10 +49,11 @@ export type ParsedCommand =
     }
   | { readonly kind: "schema" }
   | { readonly kind: "lab"; readonly demo: boolean; readonly json: boolean }
+  | BatchCommand
   /** --help or --version: the text to print, exit 0. */
   | { readonly kind: "print"; readonly text: string };
 
-interface RawOptions {
+export interface RawOptions {
   origin?: string;
   port?: string;
   scheme?: string;
@@ -64,6 +71,8 @@ interface RawOptions {
   color?: boolean;
   har?: string;
   report?: string;
+  format?: string;
+  metrics?: string;
   /** Header names from --redact, true when none were named, false for --no-redact. */
   redact: string[] | boolean;
 }
@@ -74,6 +83,7 @@ Examples:
   diag520 example.com --origin 203.0.113.7 --json | jq .verdict
   diag520 example.com --origin 2001:db8::7 --path /login --header 'Cookie: a=b'
   diag520 example.com --origin 203.0.113.7 --scheme http   as SSL mode Flexible (port 80)
+  diag520 batch origins.txt --format junit > diag520.xml   a list of targets, for CI (batch --help)
   diag520 lab                                              start the lab of broken origins
   diag520 schema                                           the JSON Schema of --json output
 
@@ -97,6 +107,9 @@ export async function parseCommandLine(
   const program = buildProgram({
     diagnose: (hostname, raw) => {
       parsed = toDiagnoseCommand(hostname, raw);
+    },
+    batch: (input, raw) => {
+      parsed = toBatchCommand(input, raw, (hostname, flags) => toDiagnoseCommand(hostname, flags).options);
     },
     schema: () => {
       parsed = { kind: "schema" };
@@ -136,6 +149,7 @@ interface Actions {
   diagnose(hostname: string, raw: RawOptions): void;
   schema(): void;
   lab(demo: boolean, json: boolean): void;
+  batch: Parameters<typeof registerBatchCommand>[1];
 }
 
 function buildProgram(actions: Actions): Command {
@@ -163,6 +177,11 @@ function buildProgram(actions: Actions): Command {
     .option("--har <file>", "write an HTTP Archive (HAR 1.2) of the requests made; - for stdout")
     .option("--report <file>", "write a Markdown report to attach to a support ticket; - for stdout")
     .option(
+      "--format <format>",
+      "stdout: human, json, jsonl, junit or github (default: human; json with --json; a batch piped: jsonl)",
+    )
+    .option("--metrics <file>", "write a Prometheus textfile (node_exporter's textfile collector), atomically")
+    .option(
       "--redact <name>",
       "also redact this header's values (repeatable; Authorization, Proxy-Authorization, Cookie and Set-Cookie always are)",
       collectRedactions,
@@ -189,10 +208,14 @@ function buildProgram(actions: Actions): Command {
     .action((raw: { demo?: boolean }, command: Command) =>
       actions.lab(raw.demo === true, command.optsWithGlobals<{ json?: boolean }>().json === true),
     );
+  registerBatchCommand(program, actions.batch);
   return program;
 }
 
-function toDiagnoseCommand(hostnameInput: string, raw: RawOptions): ParsedCommand {
+export function toDiagnoseCommand(
+  hostnameInput: string,
+  raw: RawOptions,
+): Extract<ParsedCommand, { kind: "diagnose" }> {
   const hostname = parseHostname(hostnameInput);
   const scheme = parseScheme(raw.scheme ?? "https");
   const request: DiagnoseRequest = {
@@ -219,11 +242,14 @@ function toDiagnoseCommand(hostnameInput: string, raw: RawOptions): ParsedComman
     dnsServers: raw.dnsServer === undefined || raw.dnsServer === "" ? [] : [parseDnsServer(raw.dnsServer)],
     redact: raw.redact === false ? null : Array.isArray(raw.redact) ? raw.redact : [],
   };
+  const format = singleRunFormat(raw);
   const output: OutputChoice = {
-    json: raw.json === true,
+    json: format === "json",
     color: raw.color,
     harPath: raw.har ?? null,
     reportPath: raw.report ?? null,
+    format,
+    metricsPath: metricsPath(raw),
   };
   return { kind: "diagnose", request, options, output };
 }
