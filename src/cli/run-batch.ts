@@ -10,7 +10,7 @@ import { preflightArtifactPath } from "../artifacts/artifact-paths.js";
 import { writeFileAtomically } from "../artifacts/write-atomically.js";
 import { UsageError } from "../errors.js";
 import { type BatchEntry, type TargetEntry, targetEntry } from "../fleet/batch-entry.js";
-import { BATCH_INPUT_LIMITS, detectInputFormat, type LineFields, parseBatchInput } from "../fleet/batch-input.js";
+import { BATCH_INPUT_LIMITS, detectInputFormat, parseBatchInput } from "../fleet/batch-input.js";
 import { renderBatchMetrics } from "../fleet/batch-metrics.js";
 import { type BatchTarget, runBatch } from "../fleet/batch-runner.js";
 import { batchTotals } from "../fleet/batch-totals.js";
@@ -24,7 +24,7 @@ import { VERSION } from "../version.js";
 import type { BatchCommand } from "./batch-command-line.js";
 import { batchExitCode } from "./batch-exit-code.js";
 import { startBatchProgress } from "./batch-progress.js";
-import { type RawOptions, toDiagnoseCommand } from "./command-line.js";
+import { batchTargets } from "./batch-targets.js";
 import { exitCodeFor } from "./exit-code.js";
 import type { BatchFormat } from "./output-format.js";
 import { readBoundedInput } from "./read-bounded-input.js";
@@ -58,20 +58,8 @@ export async function runBatchCommand(command: BatchCommand, io: BatchIo): Promi
     );
   }
 
-  const targets: BatchTarget[] = [];
-  const entries: BatchEntry[] = [];
-  for (const record of records) {
-    if ("error" in record) {
-      entries.push({ kind: "error", line: record.line, message: record.error });
-      continue;
-    }
-    try {
-      targets.push({ line: record.line, request: requestFor(record.fields, command.flags) });
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      entries.push({ kind: "error", line: record.line, message: error.message });
-    }
-  }
+  const { targets, errors } = batchTargets(records, command.flags);
+  const entries: BatchEntry[] = [...errors];
 
   const outputFormat: BatchFormat = command.format ?? (io.stdout.isTTY === true ? "human" : "jsonl");
   const out = new LineWriter(io.stdout);
@@ -187,22 +175,6 @@ function describeStop(stoppedBy: "cancelled" | "batch_deadline" | null, batchDea
   if (stoppedBy === "cancelled") return "interrupted (Ctrl-C)";
   if (stoppedBy === "batch_deadline") return `stopped by --batch-max-time (${batchDeadlineMs} ms)`;
   return null;
-}
-
-/** A line's fields over the run's flags, through the single run's own validation. */
-function requestFor(fields: LineFields, flags: RawOptions) {
-  const merged: RawOptions = {
-    ...flags,
-    // Read once for the whole batch (the settings), not once per line.
-    caFile: undefined,
-    origin: fields.origin ?? flags.origin,
-    port: fields.port ?? flags.port,
-    scheme: fields.scheme ?? flags.scheme,
-    path: fields.path ?? flags.path,
-    method: fields.method ?? flags.method,
-    header: [...(flags.header ?? []), ...(fields.headers ?? [])],
-  };
-  return toDiagnoseCommand(fields.hostname, merged).request;
 }
 
 function targetOf(target: BatchTarget): Target {
