@@ -118,7 +118,9 @@ export async function parseCommandLine(
       parsed = { kind: "lab", demo, json };
     },
   });
-  program.configureOutput({ writeOut: (text) => (printed += text), writeErr: () => {}, outputError: () => {} });
+  const output = { writeOut: (text: string) => (printed += text), writeErr: () => {}, outputError: () => {} };
+  // Subcommands copied the program's settings when they were added: they need it too (batch --help).
+  for (const command of [program, ...program.commands]) command.configureOutput(output);
   // The environment is an argument (not commander's own `.env()`, which reads the global one).
   const envValue = env.DIAG520_DNS_SERVER;
   try {

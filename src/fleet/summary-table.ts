@@ -20,6 +20,9 @@ export interface SummaryOptions {
   readonly stoppedBecause: string | null;
 }
 
+/** Below this, a row's summary goes on a line of its own. */
+const MIN_SUMMARY_WIDTH = 30;
+
 /** Rows listed at most; the rest are counted (the JSON Lines output has every one). */
 export const SUMMARY_ROW_LIMIT = 100;
 
@@ -37,18 +40,20 @@ export function renderBatchSummary(
   if (rows.length > 0) {
     const header = ["line", "target", "outcome", "edge", "finding", "summary"];
     const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row.cells[i]?.length ?? 0)));
-    // The summary takes what is left of the line, at least 30 characters.
+    // The summary takes what is left of the line; with too little left, it goes on a line of its own.
     const used = widths.slice(0, 5).reduce((sum, width) => sum + width + 2, 2);
-    const summaryWidth = Math.max(30, options.columns - used);
-    const format = (cells: readonly string[]): string =>
-      `  ${cells
-        .map((cell, i) => (i === 5 ? cut(cell, summaryWidth) : cell.padEnd(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd()}`;
-    lines.push(style.bold(format(header)));
+    const inline = options.columns - used >= MIN_SUMMARY_WIDTH;
+    const format = (cells: readonly string[]): string[] => {
+      const columns = cells.slice(0, 5).map((cell, i) => cell.padEnd(widths[i] ?? 0));
+      const summary = cells[5] ?? "";
+      if (inline) return [`  ${[...columns, cut(summary, options.columns - used)].join("  ").trimEnd()}`];
+      const first = `  ${columns.join("  ").trimEnd()}`;
+      return summary === "" ? [first] : [first, `        ${cut(summary, options.columns - 8)}`];
+    };
+    lines.push(...format(inline ? header : header.slice(0, 5)).map((line) => style.bold(line)));
     for (const row of rows) {
-      const text = format(row.cells);
-      lines.push(row.paint === "error" ? style.error(text) : row.paint === "warning" ? style.warning(text) : text);
+      const paint = row.paint === "error" ? style.error : row.paint === "warning" ? style.warning : (t: string) => t;
+      lines.push(...format(row.cells).map((line) => paint(line)));
     }
     if (notPassing.length > rows.length) {
       lines.push(style.dim(`  … and ${notPassing.length - rows.length} more (the JSON Lines output has every target)`));
