@@ -45,9 +45,9 @@ export async function runBatchCommand(command: BatchCommand, io: BatchIo): Promi
   const inputName = command.input === "-" ? "stdin" : command.input;
   const text = await readBoundedInput(command.input, io.stdin, BATCH_INPUT_LIMITS.bytes);
   const format = command.inputFormat ?? detectInputFormat(command.input === "-" ? null : command.input, text);
-  let records: ReturnType<typeof parseBatchInput>;
+  let records: Awaited<ReturnType<typeof parseBatchInput>>;
   try {
-    records = parseBatchInput(text, format);
+    records = await parseBatchInput(text, format);
   } catch (error) {
     throw error instanceof UsageError ? new UsageError(`${inputName} ${error.message}`) : error;
   }

@@ -14,7 +14,10 @@
 import { isIP } from "node:net";
 import { UsageError } from "../errors.js";
 import { parseCsv } from "./csv.js";
-import { type LineFields, RECORD_FIELDS, toLineFields } from "./target-record.js";
+import type { LineFields } from "./target-record.js";
+
+/** target-record.ts, which loads zod (~15 MB of memory): only for CSV and JSON Lines, never for text. */
+type RecordModule = typeof import("./target-record.js");
 
 export type { LineFields };
 
@@ -50,16 +53,13 @@ export function detectInputFormat(fileName: string | null, text: string): InputF
 }
 
 /** Throws a UsageError only when the whole input is unreadable (a CSV header that names no hostname column). */
-export function parseBatchInput(text: string, format: InputFormat): InputRecord[] {
+export async function parseBatchInput(text: string, format: InputFormat): Promise<InputRecord[]> {
   const withoutBom = text.startsWith("\ufeff") ? text.slice(1) : text;
-  switch (format) {
-    case "text":
-      return parseLines(withoutBom, parseTextLine);
-    case "jsonl":
-      return parseLines(withoutBom, parseJsonLine);
-    case "csv":
-      return parseCsvInput(withoutBom);
-  }
+  if (format === "text") return parseLines(withoutBom, parseTextLine);
+  const records: RecordModule = await import("./target-record.js");
+  return format === "jsonl"
+    ? parseLines(withoutBom, (line) => parseJsonLine(line, records))
+    : parseCsvInput(withoutBom, records);
 }
 
 /** Each line through `parse`; blank and comment lines (null) are skipped, over-long lines reported. */
@@ -115,7 +115,7 @@ export function splitOriginToken(token: string): { readonly origin: string; read
   return { origin: token };
 }
 
-function parseJsonLine(line: string): LineFields | string | null {
+function parseJsonLine(line: string, records: RecordModule): LineFields | string | null {
   const content = line.trim();
   if (content === "" || content.startsWith("#")) return null;
   let value: unknown;
@@ -124,7 +124,7 @@ function parseJsonLine(line: string): LineFields | string | null {
   } catch (error) {
     return `not a JSON object: ${error instanceof Error ? error.message : String(error)}`;
   }
-  return toLineFields(value);
+  return records.toLineFields(value);
 }
 
 /** Header names compare without case, `_`, `-` or spaces: `ssl_mode`, `SSL Mode` and `sslMode` are one. */
@@ -136,12 +136,11 @@ function normaliseColumn(name: string): string {
     .toLowerCase();
 }
 
-const COLUMNS: ReadonlyMap<string, string> = new Map([
-  ...RECORD_FIELDS.map((field) => [field.toLowerCase(), field] as const),
-  ["header", "headers"],
-]);
-
-function parseCsvInput(text: string): InputRecord[] {
+function parseCsvInput(text: string, { RECORD_FIELDS, toLineFields }: RecordModule): InputRecord[] {
+  const COLUMNS: ReadonlyMap<string, string> = new Map([
+    ...RECORD_FIELDS.map((field) => [field.toLowerCase(), field] as const),
+    ["header", "headers"],
+  ]);
   const rows = parseCsv(text, BATCH_INPUT_LIMITS.lineChars);
   const isComment = (row: (typeof rows)[number]): boolean => "cells" in row && (row.cells[0] ?? "").startsWith("#");
   const headerIndex = rows.findIndex((row) => !isComment(row));

@@ -26,7 +26,7 @@ import type { DiagnoseRequest } from "../../src/options.js";
 async function targetsOf(text: string, format: InputFormat, flags: readonly string[] = []) {
   const command = await parseCommandLine(["batch", "list", ...flags], {});
   assert.ok(command.kind === "batch");
-  const { targets, errors } = batchTargets(parseBatchInput(text, format), command.flags);
+  const { targets, errors } = batchTargets(await parseBatchInput(text, format), command.flags);
   return {
     targets: targets.map((t) => ({ line: t.line, ...pick(t.request) })),
     errors: errors.map((e) => `line ${e.line}: ${e.message}`),
@@ -132,9 +132,9 @@ describe("text input into targets, validated as the flags are", () => {
     ]);
   });
 
-  test("a 10 MB line is reported by its length, never parsed; the lines around it still run", () => {
+  test("a 10 MB line is reported by its length, never parsed; the lines around it still run", async () => {
     const huge = "a".repeat(10 * 1024 * 1024);
-    const records = parseBatchInput(`one.example\n${huge}\ntwo.example\n`, "text");
+    const records = await parseBatchInput(`one.example\n${huge}\ntwo.example\n`, "text");
     assert.deepEqual(records, [
       { line: 1, fields: { hostname: "one.example" } },
       {
@@ -240,9 +240,9 @@ describe("JSON Lines: the report's own target fields", () => {
     });
   }
 
-  test("a 10 MB JSON line is reported by its length, not parsed", () => {
+  test("a 10 MB JSON line is reported by its length, not parsed", async () => {
     const huge = JSON.stringify({ hostname: "a.example", path: `/${"x".repeat(10 * 1024 * 1024)}` });
-    const [record] = parseBatchInput(huge, "jsonl");
+    const [record] = await parseBatchInput(huge, "jsonl");
     assert.ok(record && "error" in record && record.error.startsWith("the line is "));
   });
 });
@@ -297,8 +297,8 @@ describe("CSV with a header row", () => {
     ['"hostname\na.example\n', "line 1, the header row: a quoted field opened on line 1 never closes"],
   ];
   for (const [csv, message] of badHeaders) {
-    test(`the whole input is refused for its header: ${JSON.stringify(csv.split("\n")[0])}`, () => {
-      assert.throws(
+    test(`the whole input is refused for its header: ${JSON.stringify(csv.split("\n")[0])}`, async () => {
+      await assert.rejects(
         () => parseBatchInput(csv, "csv"),
         (error: unknown) => error instanceof UsageError && error.message.startsWith(message),
       );
@@ -338,8 +338,8 @@ describe("the input format", () => {
       assert.equal(detectInputFormat(name, text), format));
   }
 
-  test("a byte order mark (a spreadsheet's CSV) is not part of the first column's name", () => {
-    const records: InputRecord[] = parseBatchInput("\ufeffhostname\na.example\n", "csv");
+  test("a byte order mark (a spreadsheet's CSV) is not part of the first column's name", async () => {
+    const records: InputRecord[] = await parseBatchInput("\ufeffhostname\na.example\n", "csv");
     assert.deepEqual(records, [{ line: 2, fields: { hostname: "a.example" } }]);
   });
 });
