@@ -62,9 +62,9 @@ Examples:
   diag520 batch origins.txt --format github --metrics /var/lib/node_exporter/diag520.prom
   printf 'example.com 203.0.113.7\\nexample.org [2001:db8::7]:8443\\n' | diag520 batch -
 
-Exit codes: 0 every target passes, 1 a target would make the CDN fail, a bad input line, or a
-target cut short by a deadline, 2 usage or input error (nothing ran), 3 internal error,
-130 interrupted (what finished is printed).`;
+Exit codes, over the whole batch: 0 every target passes, 1 a target would make the CDN fail,
+a bad input line, or a target left unstarted by --batch-max-time, 2 usage or input error
+(nothing ran), 3 internal error, 130 interrupted (what finished is printed).`;
 
 /** Adds `batch` to the program; `onBatch` gets the file and every option (the program's and its own). */
 export function registerBatchCommand(
