@@ -3,6 +3,7 @@
  * in one run, and says for each whether it is met.
  *
  *   node dist/bench/bench.js [--runs 30] [--hostile-runs 3] [--no-unbundled]
+ *                            [--fleet-targets 1000] [--fleet-runs 3] [--only fleet]
  *
  * Start-up and the healthy diagnosis are timed as wall time from spawn to exit, the commands
  * interleaved (node -e 0, diag520 --version, diag520 <healthy>, curl, then again) so that load
@@ -17,6 +18,7 @@ import { startDnsServer, type ZoneRecord } from "../src/lab/dns-server.js";
 import { startLab } from "../src/lab/lab.js";
 import { LAB_CDN_ADDRESS } from "../src/lab/lab-origins.js";
 import { cliVariant } from "./cli-variant.js";
+import { measureFleet } from "./fleet-bench.js";
 import { type HostileLab, type RunningHostileOrigin, startHostileOrigins } from "./hostile-origins.js";
 import { type Command, interleave, killAllChildren, peakMemoryMethod, runProcess } from "./run-process.js";
 import { type Summary, summarise } from "./stats.js";
@@ -50,6 +52,10 @@ interface Settings {
   readonly hostileRuns: number;
   /** Also time the CLI unbundled (dist/src), to show what the bundle buys. */
   readonly compareUnbundled: boolean;
+  readonly fleetTargets: number;
+  readonly fleetRuns: number;
+  /** `--only fleet`: just the fleet section (it is the slowest to run). */
+  readonly onlyFleet: boolean;
 }
 
 function parseSettings(argv: readonly string[]): Settings {
@@ -63,6 +69,9 @@ function parseSettings(argv: readonly string[]): Settings {
     runs: value("--runs", 30),
     hostileRuns: value("--hostile-runs", 3),
     compareUnbundled: !argv.includes("--no-unbundled"),
+    fleetTargets: value("--fleet-targets", 1000),
+    fleetRuns: value("--fleet-runs", 3),
+    onlyFleet: argv.includes("--only") && argv[argv.indexOf("--only") + 1] === "fleet",
   };
 }
 
@@ -359,8 +368,21 @@ async function main(): Promise<void> {
   console.log(`diag520 loads: ${variant}`);
   const budgets: Budget[] = [];
   try {
-    printStartup(await measureStartup(settings, budgets), settings);
-    await measureHostile(settings, budgets);
+    if (!settings.onlyFleet) {
+      printStartup(await measureStartup(settings, budgets), settings);
+      await measureHostile(settings, budgets);
+    }
+    const register = (close: () => Promise<void>) => {
+      openServers.add(close);
+      return () => openServers.delete(close);
+    };
+    await measureFleet(
+      { targets: settings.fleetTargets, runs: settings.fleetRuns, concurrency: 16, servers: 5 },
+      BIN,
+      NODE,
+      budgets,
+      register,
+    );
   } finally {
     killAllChildren();
   }

@@ -5,7 +5,7 @@
  * (cli/exit-code.ts).
  */
 import { rmSync } from "node:fs";
-import { arch, release, type } from "node:os";
+import { arch, hostname, release, type } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type ParsedCommand, parseCommandLine } from "./cli/command-line.js";
 import { EXIT } from "./cli/exit-code.js";
@@ -85,6 +85,28 @@ async function run(command: ParsedCommand): Promise<number> {
       } finally {
         process.off("SIGINT", onStop);
         process.off("SIGTERM", onStop);
+      }
+    }
+    case "batch": {
+      const { runBatchCommand } = await import("./cli/run-batch.js");
+      // As for one diagnosis: the first Ctrl-C stops the batch with what finished, a second one leaves now.
+      const controller = new AbortController();
+      const onInterrupt = () => {
+        if (controller.signal.aborted) process.exit(EXIT.interrupted);
+        controller.abort();
+      };
+      process.on("SIGINT", onInterrupt);
+      try {
+        return await runBatchCommand(command, {
+          stdin: process.stdin,
+          stdout: process.stdout,
+          stderr: process.stderr,
+          env: process.env,
+          signal: controller.signal,
+          hostname: hostname(),
+        });
+      } finally {
+        process.off("SIGINT", onInterrupt);
       }
     }
     case "diagnose": {

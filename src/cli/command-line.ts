@@ -24,6 +24,8 @@ import { describeCommanderError } from "../input/usage-message.js";
 import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest } from "../options.js";
 import { addServeCommand, type ServeSettings } from "../serve/serve-command.js";
 import { VERSION } from "../version.js";
+import { type BatchCommand, registerBatchCommand, toBatchCommand } from "./batch-command-line.js";
+import { metricsPath, type OutputFormat, singleRunFormat } from "./output-format.js";
 
 /** Where the run's outputs go, as the user asked. */
 export interface OutputChoice {
@@ -36,6 +38,10 @@ export interface OutputChoice {
   readonly reportPath: string | null;
   /** --ca-file as given, so that the reproduction command can trust the same CAs (--cacert). */
   readonly caFile: string | null;
+  /** What goes to stdout (--format; json for --json). */
+  readonly format: OutputFormat;
+  /** --metrics: a Prometheus textfile to write, or null. */
+  readonly metricsPath: string | null;
 }
 
 export type DiagnoseSettings = Omit<DiagnoseOptions, "signal" | "onPhaseStart">;
@@ -51,10 +57,11 @@ export type ParsedCommand =
   | { readonly kind: "lab"; readonly demo: boolean; readonly json: boolean }
   | { readonly kind: "version" }
   | { readonly kind: "serve"; readonly settings: ServeSettings }
+  | BatchCommand
   /** --help or --version: the text to print, exit 0. */
   | { readonly kind: "print"; readonly text: string };
 
-interface RawOptions {
+export interface RawOptions {
   origin?: string;
   hostHeader?: string;
   edgeHeaders: boolean;
@@ -75,6 +82,8 @@ interface RawOptions {
   verbose?: boolean;
   har?: string;
   report?: string;
+  format?: string;
+  metrics?: string;
   /** Header names from --redact, true when none were named, false for --no-redact. */
   redact: string[] | boolean;
 }
@@ -86,6 +95,7 @@ Examples:
   diag520 example.com --origin 203.0.113.7 --json | jq .verdict
   diag520 example.com --origin 2001:db8::7 --path /login --header 'Cookie: a=b'
   diag520 example.com --origin 203.0.113.7 --scheme http   as SSL mode Flexible (port 80)
+  diag520 batch origins.txt --format junit > diag520.xml   a list of targets, for CI (batch --help)
   diag520 lab                                              start the lab of broken origins
   diag520 schema                                           the JSON Schema of --json output
 
@@ -96,7 +106,7 @@ input error, 3 internal error, 4 no verdict (cut short by --max-time, origin not
 Environment: DIAG520_DNS_SERVER (as --dns-server), NO_COLOR, FORCE_COLOR, CI.`;
 
 /** The subcommands, for suggesting one when a bare word is mistyped. */
-const COMMANDS = ["lab", "schema", "serve", "help", "version"] as const;
+const COMMANDS = ["lab", "schema", "serve", "batch", "help", "version"] as const;
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -130,6 +140,9 @@ export async function parseCommandLine(
   const program = buildProgram(sink, {
     diagnose: (hostname, raw) => {
       parsed = toDiagnoseCommand(hostname, raw);
+    },
+    batch: (input, raw) => {
+      parsed = toBatchCommand(input, raw, (hostname, flags) => toDiagnoseCommand(hostname, flags).options);
     },
     schema: () => {
       parsed = { kind: "schema" };
@@ -186,6 +199,7 @@ interface Actions {
   /** `diag520 help [command]`: the help of the command named, or of diag520. */
   help(command: Command): void;
   serve(settings: ServeSettings): void;
+  batch: Parameters<typeof registerBatchCommand>[1];
 }
 
 function buildProgram(output: OutputConfiguration, actions: Actions): Command {
@@ -249,6 +263,11 @@ function buildProgram(output: OutputConfiguration, actions: Actions): Command {
     .option("--har <file>", "write an HTTP Archive (HAR 1.2) of the requests made; - for stdout", once("--har"))
     .option("--report <file>", "write a Markdown report to attach to a support ticket; - for stdout", once("--report"))
     .option(
+      "--format <format>",
+      "stdout: human, json, jsonl, junit or github (default: human; json with --json; a batch piped: jsonl)",
+    )
+    .option("--metrics <file>", "write a Prometheus textfile (node_exporter's textfile collector), atomically")
+    .option(
       "--redact <name>",
       "also redact this header's values (repeatable; Authorization, Proxy-Authorization, Cookie and Set-Cookie always are)",
       collectRedactions,
@@ -260,8 +279,6 @@ function buildProgram(output: OutputConfiguration, actions: Actions): Command {
     .version(VERSION, "-V, --version")
     .addHelpText("after", EXAMPLES)
     .showSuggestionAfterError(true)
-    // Options after a subcommand belong to it: `diag520 lab --port 8080` is a mistake, not a no-op.
-    .enablePositionalOptions()
     .exitOverride()
     .action((target: string, raw: RawOptions) => actions.diagnose(target, raw));
 
@@ -275,9 +292,14 @@ function buildProgram(output: OutputConfiguration, actions: Actions): Command {
     .description("start the lab of misbehaving origins on loopback and print how to diagnose each")
     .option("--demo", "diagnose every lab origin in turn, then stop")
     .option("--json", "describe the lab as one JSON document")
-    .action((raw: { demo?: boolean; json?: boolean }) => actions.lab(raw.demo === true, raw.json === true));
+    // With globals: the program's own --json is lab's too (commander hands a shared flag to the program).
+    .action((_raw: unknown, command: Command) => {
+      const raw = command.optsWithGlobals<{ demo?: boolean; json?: boolean }>();
+      actions.lab(raw.demo === true, raw.json === true);
+    });
 
   addServeCommand(program, actions.serve);
+  registerBatchCommand(program, actions.batch);
 
   program
     .command("version")
@@ -292,11 +314,28 @@ function buildProgram(output: OutputConfiguration, actions: Actions): Command {
       if (command === undefined) throw new UsageError(`unknown command '${name}'; diag520 help lists the commands`);
       actions.help(command);
     });
-  for (const command of program.commands) command.exitOverride();
+  for (const command of program.commands) {
+    command.exitOverride();
+    // A diagnosis flag given to a command that takes none (`diag520 lab --port 8080`) is a mistake,
+    // not a no-op. (batch takes them: they apply to every line.)
+    if (command.name() !== "batch") command.hook("preAction", () => refuseProgramOptions(program, command));
+  }
   return program;
 }
 
-function toDiagnoseCommand(targetInput: string, raw: RawOptions): ParsedCommand {
+function refuseProgramOptions(program: Command, command: Command): void {
+  const own = new Set(command.options.map((option) => option.long));
+  const given = program.options.find(
+    (option) => !own.has(option.long) && program.getOptionValueSource(option.attributeName()) === "cli",
+  );
+  if (given !== undefined) {
+    throw new UsageError(
+      `diag520 ${command.name()} does not take ${given.long ?? given.flags}; diag520 help ${command.name()} lists its options`,
+    );
+  }
+}
+
+export function toDiagnoseCommand(targetInput: string, raw: RawOptions): Extract<ParsedCommand, { kind: "diagnose" }> {
   const target = parseTarget(targetInput, COMMANDS);
   const origin = raw.origin === undefined ? null : parseOrigin(raw.origin);
   const scheme = agree("scheme", [
@@ -339,13 +378,16 @@ function toDiagnoseCommand(targetInput: string, raw: RawOptions): ParsedCommand 
     dnsServers: raw.dnsServer === undefined || raw.dnsServer === "" ? [] : [parseDnsServer(raw.dnsServer)],
     redact: raw.redact === false ? null : Array.isArray(raw.redact) ? raw.redact : [],
   };
+  const format = singleRunFormat(raw);
   const output: OutputChoice = {
-    json: raw.json === true,
+    json: format === "json",
     color: raw.color,
     verbose: raw.verbose === true,
     harPath: raw.har ?? null,
     reportPath: raw.report ?? null,
     caFile: raw.caFile ?? null,
+    format,
+    metricsPath: metricsPath(raw),
   };
   return { kind: "diagnose", request, options, output };
 }

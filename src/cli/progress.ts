@@ -16,7 +16,8 @@ export interface ProgressTerminal {
   readonly colorFlag: boolean | undefined;
 }
 
-export async function startProgress(terminal: ProgressTerminal): Promise<Progress | null> {
+/** `text` is the first frame's: a short run can end before the spinner's next frame. */
+export async function startProgress(terminal: ProgressTerminal, text = "starting"): Promise<Progress | null> {
   const { stream, env } = terminal;
   // A terminal that reports 0 columns (e.g. under `script` with no tty size) sends ora's line
   // clearing into an endless loop: no spinner there.
@@ -25,7 +26,7 @@ export async function startProgress(terminal: ProgressTerminal): Promise<Progres
   const colored = decideColorLevel({ flag: terminal.colorFlag, env, isTTY: true }) > 0;
   const spinner = ora({
     stream,
-    text: "starting",
+    text: fitted(text, stream.columns),
     // ora colours the frame with chalk, which does not honour NO_COLOR or --no-color by itself.
     color: colored ? "cyan" : false,
     // Leave the terminal in its own mode, so that Ctrl-C stays the kernel's SIGINT. By default
@@ -36,12 +37,20 @@ export async function startProgress(terminal: ProgressTerminal): Promise<Progres
     discardStdin: false,
   }).start();
   return {
-    update: (text) => {
-      // One row, never wrapped: a wrapped spinner line cannot be cleared whole and is left behind.
-      // The room keeps the frame and the "^C" the terminal echoes when Ctrl-C is pressed.
-      const room = Math.max(10, stream.columns - 6);
-      spinner.text = [...text].length > room ? `${[...text].slice(0, room - 1).join("")}…` : text;
+    update: (next) => {
+      spinner.text = fitted(next, stream.columns);
+      // Drawn now rather than at the next frame, which a fast run may not live to see.
+      spinner.render();
     },
     stop: () => spinner.stop(),
   };
+}
+
+/**
+ * One row, never wrapped: a wrapped spinner line cannot be cleared whole and is left behind.
+ * The room keeps the frame and the "^C" the terminal echoes when Ctrl-C is pressed.
+ */
+function fitted(text: string, columns: number): string {
+  const room = Math.max(10, columns - 6);
+  return [...text].length > room ? `${[...text].slice(0, room - 1).join("")}…` : text;
 }

@@ -4,6 +4,7 @@
  * returns the exit code. The streams, environment and signal come from cli.ts, which alone
  * touches `process`.
  */
+import { preflightArtifactPath } from "../artifacts/artifact-paths.js";
 import type { TicketArtifacts } from "../artifacts/ticket-artifacts.js";
 import type { Diagnosis } from "../diagnose.js";
 import type { DiagnoseOptions, PhaseStart } from "../options.js";
@@ -37,11 +38,11 @@ export async function runDiagnosis(command: Extract<ParsedCommand, { kind: "diag
     artifacts.harPath !== null || artifacts.reportPath !== null
       ? await import("../artifacts/ticket-artifacts.js")
       : null;
-  ticket?.checkTicketArtifacts(artifacts, output.json);
+  ticket?.checkTicketArtifacts(artifacts, output.format !== "human");
+  if (output.metricsPath !== null) preflightArtifactPath(output.metricsPath, "--metrics");
 
-  const progress = output.json
-    ? null
-    : await startProgress({ stream: io.stderr, env: io.env, colorFlag: output.color });
+  const progress =
+    output.format !== "human" ? null : await startProgress({ stream: io.stderr, env: io.env, colorFlag: output.color });
   // The line counts the seconds of the phase that is waiting, against its limit.
   let current: { readonly start: PhaseStart; readonly at: number } | null = null;
   const show = () => {
@@ -78,9 +79,17 @@ export async function runDiagnosis(command: Extract<ParsedCommand, { kind: "diag
     : null;
   // With `--har -` or `--report -` the artefact owns stdout and the report moves to stderr.
   const reportStream = artifactText === null ? io.stdout : io.stderr;
+  // The CI formats and --metrics are loaded only when asked for, off the start-up path.
+  const ci =
+    (output.format !== "human" && output.format !== "json") || output.metricsPath !== null
+      ? await import("./single-run-outputs.js")
+      : null;
+  const ciText = ci ? await ci.renderSingleRun(report, exitCode, output.format, io.env) : null;
   if (output.json) {
     const document: ReportDocument = { ...report, exitCode };
     reportStream.write(`${stringifyJsonForTerminal(document, 2)}\n`);
+  } else if (ciText !== null) {
+    reportStream.write(ciText);
   } else {
     const [{ renderHuman }, { loadStyle }] = await Promise.all([
       import("../render/human.js"),
@@ -91,5 +100,6 @@ export async function runDiagnosis(command: Extract<ParsedCommand, { kind: "diag
     reportStream.write(renderHuman(report, await loadStyle(level), { width, verbose: output.verbose }));
   }
   if (artifactText !== null) io.stdout.write(artifactText);
+  if (ci && output.metricsPath !== null) await ci.writeSingleRunMetrics(output.metricsPath, report);
   return exitCode;
 }

@@ -31,6 +31,11 @@ export function describeCommanderError(code: string, message: string): string {
   const suggestion = rest.length > 0 ? ` (did you mean ${rest.join(" ")}` : "";
   // "too many arguments for 'schema'": the hostname hint is for the main command only.
   const forSubcommand = code === "commander.excessArguments" && problem.includes(" for '");
-  const hint = suggestion === "" && !forSubcommand ? HINTS[code] : undefined;
+  const forBatch = code === "commander.missingArgument" && problem.includes("'file'");
+  const hint = forBatch
+    ? "give the file of targets, or - for stdin, as in: diag520 batch origins.txt"
+    : suggestion === "" && !forSubcommand
+      ? HINTS[code]
+      : undefined;
   return `${problem.replace(/\.$/, "")}${suggestion}${hint === undefined ? "" : `; ${hint}`}`;
 }

@@ -12,6 +12,7 @@ import { lookup, Resolver } from "node:dns/promises";
 import { type Stop, startDeadline, stopOf } from "../deadline.js";
 import { normaliseIpLiteral, parseIp } from "../net/ip-literal.js";
 import { roundMs } from "../text/round-ms.js";
+import { withQuerySlot } from "./query-slots.js";
 
 /** How a name's addresses were found. */
 export type Source = "literal" | "dns" | "getaddrinfo" | "localhost";
@@ -154,7 +155,7 @@ class Lookups {
       return { name, addresses: [], cnames: [], source: "dns", failure: describeFailure("ETIMEOUT", false) };
     if (isLocalhostName(name)) return this.resolveLocalhost(name);
     const resolver = this.getResolver();
-    const attempt = <T>(query: () => Promise<T>): Promise<T> => Promise.resolve().then(query);
+    const attempt = <T>(query: () => Promise<T>): Promise<T> => withQuerySlot(query, this.signal);
     const [v4, v6, cname] = await Promise.allSettled([
       attempt(() => resolver.resolve4(name)),
       attempt(() => resolver.resolve6(name)),

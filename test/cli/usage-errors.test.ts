@@ -37,7 +37,7 @@ const ROWS: ReadonlyArray<{ readonly args: readonly string[]; readonly message: 
   { args: ["https://example.com/a", "--path", "/b"], message: /the URL says path \/a but --path says \/b: give one/ },
   { args: ["labb"], message: /^diag520: unknown command 'labb' \(did you mean lab\?\)$/ },
   { args: ["sitename"], message: /'sitename' is neither a command nor a hostname behind a CDN/ },
-  { args: ["lab", "--port", "8080"], message: /unknown option '--port'/ },
+  { args: ["lab", "--port", "8080"], message: /diag520 lab does not take --port/ },
   { args: ["example.com", "--port", "1", "--port", "2"], message: /--port is given twice \('1', '2'\); give it once/ },
   {
     args: ["example.com", "--path", "/a#top"],

@@ -26,6 +26,8 @@ export interface RunCliOptions {
   readonly nodeArgs?: readonly string[];
   /** Called with the child once it is spawned (e.g. to send it a signal). */
   readonly onSpawn?: (child: import("node:child_process").ChildProcess) => void;
+  /** Written to the child's stdin, which is then closed (stdin is ignored otherwise). */
+  readonly input?: string | Buffer;
 }
 
 /** The environment every CLI run starts from: no colour or DNS settings leaking in from the developer's shell. */
@@ -44,13 +46,17 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
   const started = performance.now();
   const child = spawn(process.execPath, ["--import", guardPath, ...(options.nodeArgs ?? []), CLI_PATH, ...args], {
     env: cleanEnv(options.env),
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (options.input !== undefined) {
+    child.stdin?.on("error", () => {}); // a child that exits before reading it all
+    child.stdin?.end(options.input);
+  }
   options.onSpawn?.(child);
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
-  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+  child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
   let killedAfterLimit = false;
   const limit = setTimeout(() => {
     killedAfterLimit = true;
