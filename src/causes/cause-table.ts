@@ -28,7 +28,8 @@ export type CauseId =
   | "dns_misconfigured"
   | "caching_rules"
   | "proxy_in_path"
-  | "intermittent_routing";
+  | "intermittent_routing"
+  | "one_member_failing";
 
 export const CAUSES = {
   origin_down: {
@@ -147,6 +148,27 @@ export const CAUSES = {
       { action: "Ask the hosting provider about packet loss or null routes towards the origin", effort: "easy" },
     ],
   },
+  one_member_failing: {
+    title:
+      "One of several servers behind the origin (a DNS round robin, a load balancer's pool, a worker process) fails while the others answer",
+    likelihood: "medium",
+    fixes: [
+      {
+        action:
+          "Find the failing member: run diag520 --repeat against the origin's name (each address is counted apart), or read the load balancer's per-backend error counters",
+        effort: "easy",
+      },
+      {
+        action:
+          "Take the failing member out of rotation, then compare its deployment, configuration and certificate with a healthy one",
+        effort: "medium",
+      },
+      {
+        action: "Turn on active health checks in the load balancer, so that a failing member leaves the pool by itself",
+        effort: "medium",
+      },
+    ],
+  },
 } as const satisfies Record<CauseId, Cause>;
 
 /**
@@ -185,4 +207,10 @@ export const CAUSES_BY_FINDING = {
   "http.body_timeout": ["origin_down"],
   "http.body_read_capped": [],
   "http.origin_error": ["origin_down"],
+  "series.intermittent": ["origin_down", "firewall_blocking", "one_member_failing", "intermittent_routing"],
+  "series.bursty": ["firewall_blocking", "origin_down", "intermittent_routing"],
+  "series.periodic": ["one_member_failing", "origin_down"],
+  "series.degrading": ["origin_down"],
+  "series.slow_before_failing": ["origin_down"],
+  "series.address_fails": ["one_member_failing", "dns_misconfigured"],
 } as const satisfies Record<FindingCode, readonly CauseId[]>;
