@@ -19,8 +19,10 @@ import {
 } from "../input/arguments.js";
 import { readCaFile } from "../input/ca-file.js";
 import { parseHostname } from "../input/hostname.js";
+import { parseSeriesPlan } from "../input/series-arguments.js";
 import { describeCommanderError } from "../input/usage-message.js";
 import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest } from "../options.js";
+import type { SeriesPlan } from "../series/series-plan.js";
 import { VERSION } from "../version.js";
 
 /** Where the run's outputs go, as the user asked. */
@@ -40,6 +42,8 @@ export type ParsedCommand =
       readonly request: DiagnoseRequest;
       readonly options: DiagnoseSettings;
       readonly output: OutputChoice;
+      /** --repeat / --for: sample the request as a series; null for a single run. */
+      readonly series: SeriesPlan | null;
     }
   | { readonly kind: "schema" }
   | { readonly kind: "lab"; readonly demo: boolean; readonly json: boolean }
@@ -60,6 +64,11 @@ interface RawOptions {
   maxBody?: string;
   caFile?: string;
   dnsServer?: string;
+  repeat?: string;
+  for?: string;
+  interval?: string;
+  concurrency?: string;
+  tolerate?: string;
   json?: boolean;
   color?: boolean;
   har?: string;
@@ -74,6 +83,7 @@ Examples:
   diag520 example.com --origin 203.0.113.7 --json | jq .verdict
   diag520 example.com --origin 2001:db8::7 --path /login --header 'Cookie: a=b'
   diag520 example.com --origin 203.0.113.7 --scheme http   as SSL mode Flexible (port 80)
+  diag520 example.com --origin 203.0.113.7 --repeat 50 --interval 0.2   an intermittent 520
   diag520 lab                                              start the lab of broken origins
   diag520 schema                                           the JSON Schema of --json output
 
@@ -159,6 +169,11 @@ function buildProgram(actions: Actions): Command {
     .option("--max-body <bytes>", `response body bytes read before stopping (default: ${DEFAULTS.maxBodyBytes})`)
     .option("--ca-file <pem>", "extra trusted CA certificates (PEM), as a custom origin trust store")
     .addOption(new Option("--dns-server <address>", "DNS server to ask, ip[:port] (env: DIAG520_DNS_SERVER)"))
+    .option("--repeat <n>", "sample the request n times, each on its own connection (an intermittent fault)")
+    .option("--for <duration>", "sample the request for this long (90, 30s, 5m, 1h), or until --repeat is reached")
+    .option("--interval <seconds>", "from the start of one sample to the start of the next; 0 allowed (default: 1)")
+    .option("--concurrency <k>", "samples in flight at once, to add load on purpose (1-16; default: 1, sequential)")
+    .option("--tolerate <rate>", "error rate a series may reach and still exit 0, a fraction 0-1 (default: 0)")
     .option("--json", "print one JSON document on stdout (see: diag520 schema)")
     .option("--har <file>", "write an HTTP Archive (HAR 1.2) of the requests made; - for stdout")
     .option("--report <file>", "write a Markdown report to attach to a support ticket; - for stdout")
@@ -225,5 +240,5 @@ function toDiagnoseCommand(hostnameInput: string, raw: RawOptions): ParsedComman
     harPath: raw.har ?? null,
     reportPath: raw.report ?? null,
   };
-  return { kind: "diagnose", request, options, output };
+  return { kind: "diagnose", request, options, output, series: parseSeriesPlan(raw) };
 }

@@ -44,8 +44,16 @@ export async function runDiagnosis(command: Extract<ParsedCommand, { kind: "diag
   };
   let diagnosis: Diagnosis;
   try {
-    const { diagnose } = await import("../diagnose.js");
-    diagnosis = await diagnose(request, options);
+    const series = command.series;
+    if (series === null) {
+      const { diagnose } = await import("../diagnose.js");
+      diagnosis = await diagnose(request, options);
+    } else {
+      const { diagnoseSeries } = await import("../series/diagnose-series.js");
+      const of = series.repeat === null ? "" : `/${series.repeat}`;
+      const onSampleStart = (leg: string, n: number) => progress?.update(`${leg} sample ${n}${of}…`);
+      diagnosis = await diagnoseSeries(request, { ...options, onSampleStart }, series);
+    }
   } finally {
     progress?.stop();
   }
@@ -71,7 +79,7 @@ export async function runDiagnosis(command: Extract<ParsedCommand, { kind: "diag
       import("../render/style.js"),
     ]);
     const level = decideColorLevel({ flag: output.color, env: io.env, isTTY: reportStream.isTTY === true });
-    reportStream.write(renderHuman(report, await loadStyle(level)));
+    reportStream.write(renderHuman(report, await loadStyle(level), reportStream.columns || 80));
   }
   if (artifactText !== null) io.stdout.write(artifactText);
   return exitCode;

@@ -9,14 +9,16 @@ import type { Severity } from "../findings/catalogue.js";
 import type { EvidenceValue } from "../findings/evidence.js";
 import type { LegPhaseResult, Report, Resolution } from "../report/schema.js";
 import { escapeForTerminal, escapeLineForTerminal, escapeWireText } from "../text/escape.js";
+import { renderSeriesPicture } from "./series-picture.js";
 import type { Style } from "./style.js";
 
 /** Long evidence (a 1 MiB header line) is cut in the terminal; --json keeps all of it. */
 const EVIDENCE_DISPLAY_LIMIT = 400;
 
-export function renderHuman(report: Report, style: Style): string {
+export function renderHuman(report: Report, style: Style, width = 80): string {
   const lines: string[] = [];
   lines.push(style.bold(headline(report)), "");
+  if (report.series !== undefined) lines.push(...renderSeriesPicture(report.series, style, width), "");
 
   lines.push(style.bold("Phases"));
   lines.push(phaseLine(report.resolution, style));
