@@ -29,7 +29,7 @@ const HISTOGRAM_ANSWERED = "#";
 const MAX_STRIP_LINES = 12;
 const MIN_WIDTH = 40;
 
-const ENDED: Readonly<Record<Series["ended"], string>> = {
+export const SERIES_ENDED: Readonly<Record<Series["ended"], string>> = {
   count: "all the samples asked for",
   duration: "the duration asked for",
   interrupted: "interrupted by the user (Ctrl-C)",
@@ -45,7 +45,7 @@ const EXEMPLAR: Readonly<Record<NonNullable<LegSeries["exemplar"]>["why"], strin
 
 export function renderSeriesPicture(series: Series, style: Style, width: number): string[] {
   const columns = Math.max(MIN_WIDTH, width);
-  const lines = [style.bold("Series"), `  ${planLine(series)}`];
+  const lines = [style.bold("Series"), ...wrap(planLine(series), columns, "  ")];
   for (const leg of Object.values(series.legs)) {
     if (leg === undefined) continue;
     lines.push("", ...legPicture(leg, style, columns, Object.keys(series.legs).length > 1));
@@ -64,7 +64,7 @@ function planLine(series: Series): string {
   const pace = plan.intervalMs === 0 ? "back to back" : `one every ${duration(plan.intervalMs)}`;
   const load = plan.concurrency === 1 ? "sequential" : `${plan.concurrency} in flight at once`;
   const tolerate = plan.tolerate > 0 ? `; tolerated error rate ${percent(plan.tolerate)}` : "";
-  return `${bound}, ${pace}, ${load}${tolerate}; took ${duration(series.durationMs)}, ended: ${ENDED[series.ended]}`;
+  return `${bound}, ${pace}, ${load}${tolerate}; took ${duration(series.durationMs)}, ended: ${SERIES_ENDED[series.ended]}`;
 }
 
 function legPicture(leg: LegSeries, style: Style, width: number, named: boolean): string[] {
@@ -72,23 +72,50 @@ function legPicture(leg: LegSeries, style: Style, width: number, named: boolean)
   const addresses = leg.addresses.length > 1 ? `, round-robin over ${leg.addresses.length} addresses` : "";
   const interrupted = leg.outcomes.interrupted > 0 ? `, ${leg.outcomes.interrupted} interrupted (not counted)` : "";
   lines.push(
-    `  ${named ? `${leg.leg} leg: ` : ""}${plural(leg.samples, "sample")}${addresses}${interrupted}: ` +
-      `${leg.outcomes.ok} answered, ${leg.outcomes.warning} with warnings, ${leg.outcomes.error} failed ` +
-      `(error rate ${percent(leg.errorRate)})`,
+    ...wrap(
+      `${named ? `${leg.leg} leg: ` : ""}${plural(leg.samples, "sample")}${addresses}${interrupted}: ` +
+        `${leg.outcomes.ok} answered, ${leg.outcomes.warning} with warnings, ${leg.outcomes.error} failed ` +
+        `(error rate ${percent(leg.errorRate)})`,
+      width,
+      "  ",
+    ),
   );
   lines.push(...strip(leg, style, width));
-  lines.push(
-    `    ${style.dim(`${SAMPLE_MARKS.ok} answered  ${SAMPLE_MARKS.warning} warning  ${SAMPLE_MARKS.error} error (the CDN would fail it)  ${SAMPLE_MARKS.interrupted} interrupted`)}`,
-  );
+  const legend = `${SAMPLE_MARKS.ok} answered  ${SAMPLE_MARKS.warning} warning  ${SAMPLE_MARKS.error} error (the CDN would fail it)  ${SAMPLE_MARKS.interrupted} interrupted`;
+  lines.push(...wrap(legend, width, "    ").map(style.dim));
   if (leg.exemplar !== null) {
-    lines.push(
-      `    ${style.dim(`Phases below: sample ${leg.exemplar.sample} (${leg.exemplar.address}), ${EXEMPLAR[leg.exemplar.why]}.`)}`,
-    );
+    const shown = `Phases below: sample ${leg.exemplar.sample} (${leg.exemplar.address}), ${EXEMPLAR[leg.exemplar.why]}.`;
+    lines.push(...wrap(shown, width, "    ").map(style.dim));
   }
-  if (leg.codes.length > 0) lines.push("", ...codeTable(leg, style));
-  if (leg.byAddress.length > 1) lines.push("", ...addressTable(leg, style));
-  if (leg.counted > 0) lines.push("", ...latencyTable(leg, style), "", ...histogram(leg.histogram, style, width));
+  if (leg.codes.length > 0) lines.push("", ...codeTable(leg, style, width));
+  if (leg.byAddress.length > 1) lines.push("", ...addressTable(leg, style, width));
+  if (leg.counted > 0)
+    lines.push("", ...latencyTable(leg, style, width), "", ...histogram(leg.histogram, style, width));
   return lines;
+}
+
+/** Words wrapped to `width` columns, every line led by `indent`. */
+function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(indent + line);
+  return lines.map((l) => fit(l, width));
+}
+
+/** A section's title in bold, and what follows it when it fits. */
+function heading(title: string, rest: string, style: Style, width: number): string {
+  return `  ${style.bold(title)}${2 + title.length + rest.length <= width ? rest : ""}`;
+}
+
+/** A line cut to `width` columns (a table too wide for the terminal), marked with "…". */
+function fit(line: string, width: number): string {
+  return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
 }
 
 /** One mark per sample, wrapped to the width, each line led by the number of its first sample. */
@@ -119,13 +146,15 @@ function paintMark(outcome: SampleOutcome, style: Style): string {
   return style.dim(mark);
 }
 
-function table(rows: readonly (readonly string[])[], indent = "    "): string[] {
+function table(rows: readonly (readonly string[])[], width: number, indent = "    "): string[] {
   const widths: number[] = [];
   for (const row of rows) for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
-  return rows.map((row) => `${indent}${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd());
+  return rows.map((row) =>
+    fit(`${indent}${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd(), width),
+  );
 }
 
-function codeTable(leg: LegSeries, style: Style): string[] {
+function codeTable(leg: LegSeries, style: Style, width: number): string[] {
   const rows = [["code", "samples", "rate", "first", "last", "streaks", "longest"]];
   for (const c of leg.codes) {
     rows.push([
@@ -138,11 +167,11 @@ function codeTable(leg: LegSeries, style: Style): string[] {
       String(c.longestStreak),
     ]);
   }
-  const [header, ...body] = table(rows);
+  const [header, ...body] = table(rows, width);
   return [`  ${style.bold("Finding codes across the samples")}`, style.dim(header ?? ""), ...body];
 }
 
-function addressTable(leg: LegSeries, style: Style): string[] {
+function addressTable(leg: LegSeries, style: Style, width: number): string[] {
   const rows = [["address", "samples", "failed", "rate", "median", "codes"]];
   for (const a of leg.byAddress) {
     rows.push([
@@ -154,11 +183,11 @@ function addressTable(leg: LegSeries, style: Style): string[] {
       a.codes.map((c) => `${c.code} ×${c.count}`).join(", ") || "-",
     ]);
   }
-  const [header, ...body] = table(rows);
+  const [header, ...body] = table(rows, width);
   return [`  ${style.bold("By address")}`, style.dim(header ?? ""), ...body];
 }
 
-function latencyTable(leg: LegSeries, style: Style): string[] {
+function latencyTable(leg: LegSeries, style: Style, width: number): string[] {
   const rows = [["", "outcome", "samples", "p50", "p95", "max"]];
   const cell = (value: number | null) => (value === null ? "-" : duration(value));
   for (const phase of ["total", "tcp", "tls", "http"] as const) {
@@ -178,8 +207,8 @@ function latencyTable(leg: LegSeries, style: Style): string[] {
       named = true;
     }
   }
-  const [header, ...body] = table(rows);
-  return [`  ${style.bold("Latency by outcome")} (failed samples apart)`, style.dim(header ?? ""), ...body];
+  const [header, ...body] = table(rows, width);
+  return [heading("Latency by outcome", " (failed samples apart)", style, width), style.dim(header ?? ""), ...body];
 }
 
 function histogram(buckets: readonly HistogramBucket[], style: Style, width: number): string[] {
@@ -187,19 +216,25 @@ function histogram(buckets: readonly HistogramBucket[], style: Style, width: num
   const labels = buckets.map(label);
   const labelWidth = Math.max(...labels.map((l) => l.length));
   const totals = buckets.map((b) => b.ok + b.warning + b.error);
+  const suffixes = buckets.map((b, i) => ` ${totals[i]}${b.error > 0 ? ` (${b.error} failed)` : ""}`);
   const most = Math.max(1, ...totals);
-  const room = Math.max(10, width - labelWidth - 24);
-  const lines = [
-    `  ${style.bold("Wall time of the samples")} (${HISTOGRAM_ANSWERED} answered, ${SAMPLE_MARKS.warning} warning, ${SAMPLE_MARKS.error} error)`,
-  ];
+  // Indent, label, " │", the suffix, and 2 for rounding each non-empty part up to one mark.
+  const room = Math.max(10, width - 4 - labelWidth - 2 - Math.max(...suffixes.map((x) => x.length)) - 2);
+  const legend = ` (${HISTOGRAM_ANSWERED} answered, ${SAMPLE_MARKS.warning} warning, ${SAMPLE_MARKS.error} error)`;
+  const lines = [heading("Wall time", legend, style, width)];
   buckets.forEach((b, i) => {
     const cells = (count: number) => (count === 0 ? 0 : Math.max(1, Math.round((count / most) * room)));
+    const [ok, warning, error] = [cells(b.ok), cells(b.warning), cells(b.error)];
+    const plain = `    ${(labels[i] ?? "").padStart(labelWidth)} │`;
+    // Painted after measuring: colour adds escape codes, never columns.
+    const fits = plain.length + ok + warning + error + (suffixes[i] ?? "").length <= width;
+    const scale = fits ? 1 : (width - plain.length - (suffixes[i] ?? "").length) / (ok + warning + error);
+    const [o, w, e] = [ok, warning, error].map((n) => (n === 0 ? 0 : Math.max(1, Math.floor(n * scale))));
     const bar =
-      style.ok(HISTOGRAM_ANSWERED.repeat(cells(b.ok))) +
-      style.warning(SAMPLE_MARKS.warning.repeat(cells(b.warning))) +
-      style.error(SAMPLE_MARKS.error.repeat(cells(b.error)));
-    const failed = b.error > 0 ? ` (${b.error} failed)` : "";
-    lines.push(`    ${(labels[i] ?? "").padStart(labelWidth)} │${bar} ${totals[i]}${failed}`);
+      style.ok(HISTOGRAM_ANSWERED.repeat(o ?? 0)) +
+      style.warning(SAMPLE_MARKS.warning.repeat(w ?? 0)) +
+      style.error(SAMPLE_MARKS.error.repeat(e ?? 0));
+    lines.push(`${plain}${bar}${suffixes[i]}`);
   });
   return lines;
 }

@@ -111,11 +111,15 @@ export async function runSeries(
   };
 }
 
-/** Waits for the schedule; an abort ends the wait at once. */
+/**
+ * Waits for the schedule; an abort ends the wait at once. A timer may fire up to a millisecond
+ * early by performance.now() (libuv counts from the loop's cached time): wait out the rest, so
+ * that no sample ever starts before its time.
+ */
 async function waitUntil(time: number, signal: AbortSignal): Promise<void> {
-  const delay = time - performance.now();
-  if (delay <= 0) return;
-  await sleep(delay, undefined, { signal }).catch(() => {});
+  for (let delay = time - performance.now(); delay > 0 && !signal.aborted; delay = time - performance.now()) {
+    await sleep(Math.ceil(delay), undefined, { signal }).catch(() => {});
+  }
 }
 
 /** One leg's samples: put back in start order (concurrency finishes them out of order), then aggregated. */
