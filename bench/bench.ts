@@ -3,6 +3,7 @@
  * in one run, and says for each whether it is met.
  *
  *   node dist/bench/bench.js [--runs 30] [--hostile-runs 3] [--no-unbundled]
+ *                            [--series-samples 1000] [--curl-runs 100] [--series-only]
  *
  * Start-up and the healthy diagnosis are timed as wall time from spawn to exit, the commands
  * interleaved (node -e 0, diag520 --version, diag520 <healthy>, curl, then again) so that load
@@ -19,6 +20,7 @@ import { LAB_CDN_ADDRESS } from "../src/lab/lab-origins.js";
 import { cliVariant } from "./cli-variant.js";
 import { type HostileLab, type RunningHostileOrigin, startHostileOrigins } from "./hostile-origins.js";
 import { type Command, interleave, killAllChildren, peakMemoryMethod, runProcess } from "./run-process.js";
+import { measureSeries } from "./series.js";
 import { type Summary, summarise } from "./stats.js";
 
 const BIN = fileURLToPath(new URL("../../bin/diag520.js", import.meta.url));
@@ -50,6 +52,11 @@ interface Settings {
   readonly hostileRuns: number;
   /** Also time the CLI unbundled (dist/src), to show what the bundle buys. */
   readonly compareUnbundled: boolean;
+  /** Warm samples timed in process, and curl runs beside them (bench/series.ts). */
+  readonly seriesSamples: number;
+  readonly curlRuns: number;
+  /** Only the series' figures. */
+  readonly seriesOnly: boolean;
 }
 
 function parseSettings(argv: readonly string[]): Settings {
@@ -63,6 +70,9 @@ function parseSettings(argv: readonly string[]): Settings {
     runs: value("--runs", 30),
     hostileRuns: value("--hostile-runs", 3),
     compareUnbundled: !argv.includes("--no-unbundled"),
+    seriesSamples: value("--series-samples", 1000),
+    curlRuns: value("--curl-runs", 100),
+    seriesOnly: argv.includes("--series-only"),
   };
 }
 
@@ -359,8 +369,12 @@ async function main(): Promise<void> {
   console.log(`diag520 loads: ${variant}`);
   const budgets: Budget[] = [];
   try {
-    printStartup(await measureStartup(settings, budgets), settings);
-    await measureHostile(settings, budgets);
+    if (!settings.seriesOnly) {
+      printStartup(await measureStartup(settings, budgets), settings);
+      await measureHostile(settings, budgets);
+    }
+    const series = { samples: settings.seriesSamples, curlRuns: settings.curlRuns, memorySamples: [100, 1000, 5000] };
+    for (const line of await measureSeries(series, budgets)) console.log(line);
   } finally {
     killAllChildren();
   }
