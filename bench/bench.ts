@@ -3,7 +3,7 @@
  * in one run, and says for each whether it is met.
  *
  *   node dist/bench/bench.js [--runs 30] [--hostile-runs 3] [--no-unbundled]
- *                            [--series-samples 1000] [--curl-runs 100] [--series-only]
+ *                            [--series-samples 2000] [--curl-runs 100] [--series-only]
  *
  * Start-up and the healthy diagnosis are timed as wall time from spawn to exit, the commands
  * interleaved (node -e 0, diag520 --version, diag520 <healthy>, curl, then again) so that load
@@ -70,7 +70,7 @@ function parseSettings(argv: readonly string[]): Settings {
     runs: value("--runs", 30),
     hostileRuns: value("--hostile-runs", 3),
     compareUnbundled: !argv.includes("--no-unbundled"),
-    seriesSamples: value("--series-samples", 1000),
+    seriesSamples: value("--series-samples", 2000),
     curlRuns: value("--curl-runs", 100),
     seriesOnly: argv.includes("--series-only"),
   };
@@ -373,7 +373,7 @@ async function main(): Promise<void> {
       printStartup(await measureStartup(settings, budgets), settings);
       await measureHostile(settings, budgets);
     }
-    const series = { samples: settings.seriesSamples, curlRuns: settings.curlRuns, memorySamples: [100, 1000, 5000] };
+    const series = { samples: settings.seriesSamples, curlRuns: settings.curlRuns, memorySamples: [100, 1000, 3000] };
     for (const line of await measureSeries(series, budgets)) console.log(line);
   } finally {
     killAllChildren();

@@ -83,12 +83,13 @@ Examples:
   diag520 example.com --origin 203.0.113.7 --json | jq .verdict
   diag520 example.com --origin 2001:db8::7 --path /login --header 'Cookie: a=b'
   diag520 example.com --origin 203.0.113.7 --scheme http   as SSL mode Flexible (port 80)
-  diag520 example.com --origin 203.0.113.7 --repeat 50 --interval 0.2   an intermittent 520
+  diag520 example.com --origin 203.0.113.7 --repeat 50   an intermittent 520
   diag520 lab                                              start the lab of broken origins
   diag520 schema                                           the JSON Schema of --json output
 
-Exit codes: 0 nothing that would make the CDN fail, 1 at least one error finding,
-2 usage or input error, 3 internal error, 130 interrupted.
+Exit codes: 0 nothing that would make the CDN fail, 1 at least one error finding
+(with --repeat or --for: an error rate above --tolerate), 2 usage or input error,
+3 internal error, 130 interrupted.
 Environment: DIAG520_DNS_SERVER (as --dns-server), NO_COLOR, FORCE_COLOR, CI.`;
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];

@@ -10,7 +10,7 @@ import { FINDING_CATALOGUE, type Finding } from "../findings/catalogue.js";
 import type { Interruption, LegReport, Verdict } from "../report/schema.js";
 import type { LegSeries, Series } from "../report/series-schema.js";
 import { decideVerdict, describeInterruption } from "../report/verdict.js";
-import { duration, percent, plural } from "./words.js";
+import { duration, ordinal, percent, plural } from "./words.js";
 
 const NUMBER_WORDS = ["no", "a single", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
 
@@ -67,7 +67,7 @@ function failurePhrase(leg: LegSeries, findings: readonly Finding[], tolerate: n
   const how =
     periodic !== undefined
       ? `, every ${ordinalWord(Number(periodic.evidence.every))} request`
-      : streaks === errors
+      : streaks === errors || errors === leg.counted
         ? ""
         : ` in ${NUMBER_WORDS[streaks] ?? streaks} streak${streaks === 1 ? "" : "s"}`;
   const errorCodes = leg.codes.filter((c) => c.severity === "error");
@@ -90,15 +90,19 @@ function failurePhrase(leg: LegSeries, findings: readonly Finding[], tolerate: n
   const where =
     address === undefined
       ? ""
-      : `, ${Number(address.evidence.errors) === errors ? "all" : "most"} at ${(address.evidence.addresses as readonly string[]).join(", ")} (of ${plural(leg.addresses.length, "address", "addresses")})`;
+      : `, ${Number(address.evidence.errors) === errors ? "all" : "most"} at ${failingAddresses(address).join(", ")} (${failingAddresses(address).length} of ${plural(leg.addresses.length, "address", "addresses")})`;
   const tolerated =
     tolerate > 0 && leg.errorRate <= tolerate ? `; within the tolerated error rate (${percent(tolerate)})` : "";
   return `${head}: ${what}${where}${tolerated}`;
 }
 
+function failingAddresses(f: Finding): readonly string[] {
+  return f.evidence.addresses as readonly string[];
+}
+
 function ordinalWord(n: number): string {
   const words: Readonly<Record<number, string>> = { 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth" };
-  return words[n] ?? `${n}th`;
+  return words[n] ?? ordinal(n);
 }
 
 function lowerFirst(text: string): string {

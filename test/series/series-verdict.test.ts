@@ -57,7 +57,7 @@ describe("the verdict in rates", () => {
       strip: "xxxxxxxxxx",
       ok: false,
       summary:
-        "the CDN would answer 520 on 10 of 10 requests (100 %) in a single streak: the origin closed the connection without sending a response",
+        "the CDN would answer 520 on 10 of 10 requests (100 %): the origin closed the connection without sending a response",
     },
     {
       strip: "...x...x...x",
@@ -76,7 +76,19 @@ describe("the verdict in rates", () => {
       options: { addresses: FOUR },
       ok: false,
       summary:
-        "the CDN would answer 520 on 2 of 8 requests (25 %): the origin closed the connection without sending a response, all at 127.0.0.4 (of 4 addresses)",
+        "the CDN would answer 520 on 2 of 8 requests (25 %): the origin closed the connection without sending a response, all at 127.0.0.4 (1 of 4 addresses)",
+    },
+    {
+      strip: `${"....................x".repeat(3)}`,
+      ok: false,
+      summary:
+        "the CDN would answer 520 on 3 of 63 requests (5 %), every 21st request: the origin closed the connection without sending a response",
+    },
+    {
+      strip: "..x.....x.........x..",
+      ok: false,
+      summary:
+        "the CDN would answer 520 on 3 of 21 requests (14 %): the origin closed the connection without sending a response",
     },
     {
       strip: "...x...x...x",
