@@ -76,7 +76,10 @@ export interface H2Exchange {
   readonly malformedHeaders: MalformedHeader[];
   /** The tap could not decode a header block: the response's fields may be missing or partial. */
   readonly headerDecodingError?: HeaderDecodingError;
-  /** Milliseconds from the start of the exchange; null for what never happened. */
+  /**
+   * Milliseconds from the start of the exchange, read from the tap: the origin's first frame, its
+   * final response header block, its END_STREAM. Null for what never happened.
+   */
   readonly timings: { firstFrameMs: number | null; headersMs: number | null; completeMs: number | null };
 }
 

@@ -23,7 +23,7 @@ export function decodeInteger(bytes: Uint8Array, offset: number, prefixBits: num
     const byte = bytes[next];
     if (byte === undefined) return { ok: false, error: "truncated" };
     next += 1;
-    // Past 28 bits of shift even zero-valued continuation bytes only stall: refuse them.
+    // Bytes past 2^31 are refused even when they add nothing (0x80 0x80 …): a peer could send them for ever.
     if (shift > 28) return { ok: false, error: "integer_overflow" };
     value += (byte & 0x7f) * 2 ** shift;
     if (value > MAX_HPACK_INTEGER) return { ok: false, error: "integer_overflow" };

@@ -41,8 +41,11 @@ export interface GoawayFacts {
 }
 
 export interface HeaderDecodingError {
-  /** An HPACK error, or a header block the tap could not buffer (a frame over its payload cap). */
-  readonly code: HpackErrorCode | "block_not_buffered";
+  /**
+   * An HPACK error, or a block the tap could not read: a frame over its payload cap, padding or
+   * priority fields that do not fit the frame (§6.2), or over MAX_HEADER_BLOCK_BYTES of CONTINUATIONs.
+   */
+  readonly code: HpackErrorCode | "block_unreadable";
   readonly streamId: number;
   readonly offset: number;
 }
@@ -209,7 +212,7 @@ export class ResponseTracker {
 
   #completeBlock(block: PendingBlock): void {
     if (block.unbuffered) {
-      this.headerDecodingError ??= { code: "block_not_buffered", streamId: block.streamId, offset: 0 };
+      this.headerDecodingError ??= { code: "block_unreadable", streamId: block.streamId, offset: 0 };
       return;
     }
     const decoded = this.#decoder.decode(Buffer.concat(block.fragments));

@@ -26,6 +26,7 @@ export function tapSocket(socket: Duplex, observer: TapObserver): Duplex {
   const tap = new Duplex({
     write(chunk: Buffer, _encoding, callback) {
       observer.sent(chunk);
+      // Once the socket is gone the bytes go nowhere; the session learns of the end from the read side.
       if (socket.destroyed) callback();
       else socket.write(chunk, (error) => callback(error ?? null));
     },

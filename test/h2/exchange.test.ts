@@ -337,13 +337,18 @@ describe("runH2Exchange: deadlines and cancellation", () => {
     }
   });
 
-  it("the fault server's close() ends a connection it never answered", async () => {
-    const server = await startH2FaultServer("no-response", SERVER_TLS);
-    const socket = await connectOfferingH2(server.port);
-    socket.on("error", () => {});
-    const closed = once(socket, "close");
-    await server.close();
-    await closed;
-    assert.equal(socket.destroyed, true);
-  });
+  for (const [name, startServer] of [
+    ["the fault server", () => startH2FaultServer("no-response", SERVER_TLS)],
+    ["the healthy server", () => startHealthyH2Server(SERVER_TLS)],
+  ] as const) {
+    it(`${name}'s close() ends a connection that is still open`, async () => {
+      const server = await startServer();
+      const socket = await connectOfferingH2(server.port);
+      socket.on("error", () => {});
+      const closed = once(socket, "close");
+      await server.close();
+      await closed;
+      assert.equal(socket.destroyed, true);
+    });
+  }
 });
