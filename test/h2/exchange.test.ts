@@ -283,7 +283,7 @@ describe("runH2Exchange: deadlines and cancellation", () => {
     const controller = new AbortController();
     const server = await startH2FaultServer("no-response", {
       ...SERVER_TLS,
-      onRequest: () => controller.abort(new DeadlineExceeded(1_000, "--timeout")),
+      onRequest: () => controller.abort(new DeadlineExceeded("phase", 1_000)),
     });
     try {
       const { result } = await exchangeWith(server.port, { signal: controller.signal });
