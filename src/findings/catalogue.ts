@@ -9,7 +9,7 @@ import type { LegName } from "../legs/leg-name.js";
 import type { Evidence, EvidenceOf, EvidenceShape } from "./evidence.js";
 
 /** Where a fact was observed: the resolution step, a phase of a leg, or a comparison of legs. */
-export type PhaseName = "dns" | "tcp" | "tls" | "http";
+export type PhaseName = "dns" | "tcp" | "tls" | "http" | "http2";
 export type Severity = "error" | "warning" | "info";
 export type EdgeStatus = 520 | 521 | 522 | 523 | 524 | 525 | 526 | 530;
 

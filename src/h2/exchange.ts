@@ -218,19 +218,33 @@ function driveSession(
   });
 }
 
-function requestFields(options: H2ExchangeOptions): http2.OutgoingHttpHeaders {
-  const fields: http2.OutgoingHttpHeaders = {
-    ":method": options.method,
-    ":scheme": "https",
-    ":authority": options.authority,
-    ":path": options.path,
-  };
+/**
+ * The request's fields as HTTP/2 sends them, in order: the pseudo-header fields (§8.3.1), then the
+ * caller's fields in lower case, without the connection-specific ones and Host (§8.2.2).
+ */
+export function h2RequestFields(
+  options: Pick<H2ExchangeOptions, "authority" | "method" | "path" | "headers">,
+): Array<[string, string]> {
+  const fields: Array<[string, string]> = [
+    [":method", options.method],
+    [":scheme", "https"],
+    [":authority", options.authority],
+    [":path", options.path],
+  ];
   for (const [name, value] of options.headers) {
     const lower = name.toLowerCase();
     if (DROPPED_REQUEST_FIELDS.has(lower) || lower.startsWith(":")) continue;
     if (lower === "te" && value.trim().toLowerCase() !== "trailers") continue;
-    const existing = fields[lower];
-    fields[lower] =
+    fields.push([lower, value]);
+  }
+  return fields;
+}
+
+function requestFields(options: H2ExchangeOptions): http2.OutgoingHttpHeaders {
+  const fields: http2.OutgoingHttpHeaders = {};
+  for (const [name, value] of h2RequestFields(options)) {
+    const existing = fields[name];
+    fields[name] =
       existing === undefined ? value : [...(Array.isArray(existing) ? existing : [String(existing)]), value];
   }
   return fields;

@@ -1,33 +1,55 @@
 /**
- * The origin leg's spec: straight to the origin's address, as the edge connects (SNI and Host are
- * the visitor's hostname, not the address), offering the edge's TLS, sending raw HTTP/1.1.
+ * The origin legs' specs: straight to the origin's address, as the edge connects (SNI and Host are
+ * the visitor's hostname, not the address), offering the edge's TLS. The `origin` leg speaks raw
+ * HTTP/1.1 and so offers only `http/1.1` in ALPN; the `origin-h2` leg offers `h2, http/1.1` exactly
+ * as the edge does and speaks HTTP/2 when the origin selects it.
  */
 import { buildWireRequest } from "../http/request.js";
 import { ipFamily } from "../net/ip-literal.js";
-import type { DiagnoseOptions, DiagnoseRequest } from "../options.js";
-import { EDGE_ALPN_PROTOCOLS } from "../tls/edge-tls-profile.js";
-import type { LegSpec } from "./leg-spec.js";
+import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest } from "../options.js";
+import { EDGE_ALPN_PROTOCOLS, HTTP1_ALPN_PROTOCOLS } from "../tls/edge-tls-profile.js";
+import type { H2LegSpec, LegSpec, LegTls } from "./leg-spec.js";
 
-export function originLegSpec(request: DiagnoseRequest, options: DiagnoseOptions, address: string): LegSpec {
+function tlsOffer(request: DiagnoseRequest, options: DiagnoseOptions, alpn: readonly string[]): LegTls {
   const hostname = request.hostname;
   return {
-    name: "origin",
+    // SNI is the name without a trailing dot (RFC 6066 §3), and never an IP literal.
+    servername: ipFamily(hostname) === null ? hostname.replace(/\.$/, "") : null,
+    hostname,
+    alpn,
+    extraCaPem: options.extraCaPem,
+    certWarnDays: options.certWarnDays ?? DEFAULTS.certWarnDays,
+  };
+}
+
+function common(request: DiagnoseRequest, options: DiagnoseOptions, address: string) {
+  return {
     address,
     port: request.port,
-    tls:
-      request.scheme === "http"
-        ? null
-        : {
-            // SNI is the name without a trailing dot (RFC 6066 §3), and never an IP literal.
-            servername: ipFamily(hostname) === null ? hostname.replace(/\.$/, "") : null,
-            hostname,
-            alpn: EDGE_ALPN_PROTOCOLS,
-            extraCaPem: options.extraCaPem,
-          },
-    transport: "http1",
     request: buildWireRequest(request),
     maxHeaderSize: options.maxHeaderSize,
     maxBodyBytes: options.maxBodyBytes,
     deadlines: { connectMs: options.timeoutMs, tlsMs: options.timeoutMs, responseMs: options.timeoutMs },
+  };
+}
+
+export function originLegSpec(request: DiagnoseRequest, options: DiagnoseOptions, address: string): LegSpec {
+  return {
+    name: "origin",
+    ...common(request, options, address),
+    tls:
+      request.scheme === "http"
+        ? null
+        : { ...tlsOffer(request, options, HTTP1_ALPN_PROTOCOLS), checkDefaultCertificate: true },
+    transport: "http1",
+  };
+}
+
+export function originH2LegSpec(request: DiagnoseRequest, options: DiagnoseOptions, address: string): H2LegSpec {
+  return {
+    name: "origin-h2",
+    ...common(request, options, address),
+    tls: tlsOffer(request, options, EDGE_ALPN_PROTOCOLS),
+    transport: "h2",
   };
 }

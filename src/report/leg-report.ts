@@ -8,9 +8,10 @@ import type { ExchangeEnd } from "../http/exchange.js";
 import type { ParsedHead } from "../http/head-parser.js";
 import type { ResponseRecord } from "../http/response-reader.js";
 import type {
+  AnyLegPhase,
+  H2LegObservation,
   HttpOutcome,
   LegObservation,
-  LegPhase,
   NotRunReason,
   PhaseRun,
   TcpOutcome,
@@ -31,7 +32,7 @@ export function legReport(
   interruption: Interruption | null = null,
 ): LegReport {
   const { spec } = leg;
-  const errorIn = (phase: LegPhase) =>
+  const errorIn = (phase: AnyLegPhase) =>
     findings.some((f) => f.leg === spec.name && f.phase === phase && f.severity === "error");
   return {
     name: spec.name,
@@ -46,14 +47,17 @@ export function legReport(
   };
 }
 
-function phaseResult<T, F>(
-  name: LegPhase,
+/** Either kind of leg: the first two phases are the same. */
+export type AnyLegObservation = LegObservation | H2LegObservation;
+
+export function phaseResult<T, F, L extends AnyLegObservation>(
+  name: AnyLegPhase,
   run: PhaseRun<T>,
   hasError: boolean,
-  leg: LegObservation,
+  leg: L,
   interruption: Interruption | null,
-  facts: (outcome: T, leg: LegObservation) => F,
-  summary: (outcome: T, leg: LegObservation) => string,
+  facts: (outcome: T, leg: L) => F,
+  summary: (outcome: T, leg: L) => string,
 ) {
   if (run.status === "not_run") {
     const reason = notRunReason(name, run.because, leg, interruption);
@@ -95,9 +99,14 @@ function phaseResult<T, F>(
 }
 
 function isCancelled(outcome: unknown): boolean {
-  const o = outcome as { kind?: string; stop?: { kind: string } | null; exchange?: { end: ExchangeEnd } };
-  if (o.kind === "stopped") return o.stop?.kind === "cancelled";
-  return o.exchange?.end.stop?.kind === "cancelled";
+  const o = outcome as {
+    kind?: string;
+    stop?: { kind: string } | null;
+    exchange?: { end: ExchangeEnd | string };
+  };
+  if (o.kind === "stopped" || (o.exchange !== undefined && typeof o.exchange.end === "string"))
+    return o.stop?.kind === "cancelled";
+  return (o.exchange?.end as ExchangeEnd | undefined)?.stop?.kind === "cancelled";
 }
 
 function isFailure(outcome: unknown): boolean {
@@ -106,21 +115,25 @@ function isFailure(outcome: unknown): boolean {
 }
 
 function notRunReason(
-  phase: LegPhase,
+  phase: AnyLegPhase,
   because: NotRunReason,
-  leg: LegObservation,
+  leg: AnyLegObservation,
   interruption: Interruption | null,
 ): string {
   if (because === "stopped")
     return `not run: ${interruption === null ? "the run stopped" : describeInterruption(interruption)}`;
   if (because === "not_applicable") return "the request is plain HTTP: no TLS towards the origin";
-  const earlier = phase === "http" && leg.tls.status === "ran" ? "tls" : "tcp";
+  if (because === "h2_not_selected") {
+    const alpn = leg.tls.status === "ran" && leg.tls.outcome.kind === "established" ? leg.tls.outcome.alpn : null;
+    return `the origin selected ${alpn === null ? "no protocol" : alpn} in ALPN, not h2: the edge would speak HTTP/1.1 to it (the origin leg)`;
+  }
+  const earlier = (phase === "http" || phase === "http2") && leg.tls.status === "ran" ? "tls" : "tcp";
   return `not run: the ${earlier} phase failed`;
 }
 
 // --- tcp ---
 
-function tcpFacts(outcome: TcpOutcome, leg: LegObservation): TcpFacts {
+export function tcpFacts(outcome: TcpOutcome, leg: AnyLegObservation): TcpFacts {
   return {
     address: leg.spec.address,
     port: leg.spec.port,
@@ -140,7 +153,7 @@ const CONNECT_VERBS = {
   unknown: "could not be connected to",
 } as const;
 
-function tcpSummary(outcome: TcpOutcome, leg: LegObservation): string {
+export function tcpSummary(outcome: TcpOutcome, leg: AnyLegObservation): string {
   const endpoint = formatEndpoint(leg.spec.address, leg.spec.port);
   const ms = roundMs(outcome.elapsedMs);
   switch (outcome.kind) {
@@ -155,7 +168,7 @@ function tcpSummary(outcome: TcpOutcome, leg: LegObservation): string {
 
 // --- tls ---
 
-function tlsFacts(outcome: TlsOutcome, leg: LegObservation): TlsFacts {
+export function tlsFacts(outcome: TlsOutcome, leg: AnyLegObservation): TlsFacts {
   const offer = leg.spec.tls;
   const base = {
     servername: offer?.servername ?? null,
@@ -190,7 +203,7 @@ function tlsFacts(outcome: TlsOutcome, leg: LegObservation): TlsFacts {
   }
 }
 
-function tlsSummary(outcome: TlsOutcome): string {
+export function tlsSummary(outcome: TlsOutcome): string {
   const ms = roundMs(outcome.elapsedMs);
   switch (outcome.kind) {
     case "established": {
@@ -294,7 +307,7 @@ function httpSummary(outcome: HttpOutcome): string {
   }
 }
 
-function roundOrNull(ms: number | null): number | null {
+export function roundOrNull(ms: number | null): number | null {
   return ms === null ? null : roundMs(ms);
 }
 
@@ -305,7 +318,7 @@ export function notRunLegReport(
   address: string | null,
   reason: string,
 ): LegReport {
-  const skipped = (phase: LegPhase) => ({
+  const skipped = (phase: AnyLegPhase) => ({
     name: phase,
     status: "skipped" as const,
     startedAt: null,
@@ -322,6 +335,6 @@ export function notRunLegReport(
     address,
     port: target.port,
     scheme: target.scheme,
-    phases: [skipped("tcp"), skipped("tls"), skipped("http")],
+    phases: [skipped("tcp"), skipped("tls"), skipped(name === "origin-h2" ? "http2" : "http")],
   };
 }

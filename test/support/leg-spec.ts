@@ -5,7 +5,7 @@
 import { buildWireRequest } from "../../src/http/request.js";
 import type { LegSpec } from "../../src/legs/leg-spec.js";
 import { DEFAULTS, type DiagnoseRequest } from "../../src/options.js";
-import { EDGE_ALPN_PROTOCOLS } from "../../src/tls/edge-tls-profile.js";
+import { HTTP1_ALPN_PROTOCOLS } from "../../src/tls/edge-tls-profile.js";
 
 export interface LegSpecParts {
   readonly port: number;
@@ -47,7 +47,7 @@ export function legSpec(parts: LegSpecParts): LegSpec {
       ? {
           servername: parts.servername === undefined ? hostname : parts.servername,
           hostname,
-          alpn: EDGE_ALPN_PROTOCOLS,
+          alpn: HTTP1_ALPN_PROTOCOLS,
           extraCaPem: parts.extraCaPem ?? [],
         }
       : null,

@@ -2,7 +2,9 @@
  * A raw HTTP/2 origin that misbehaves on purpose: TLS on loopback, ALPN selects `h2`, then it
  * speaks HTTP/2 byte for byte from the lab's frame writer and HPACK encoder, so it can send what
  * no HTTP/2 library would (h2-scenarios.ts). It reads the client's preface and frames, ACKs
- * SETTINGS and PING, and does what the scenario says with each request stream.
+ * SETTINGS and PING, and does what the scenario says with each request stream. A client that
+ * offers only `http/1.1` (the edge with HTTP/2 to Origin off, or retrying over HTTP/1.1) gets a
+ * healthy HTTP/1.1 answer, as the real origins these scenarios stand for would give.
  */
 import type { Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
@@ -18,7 +20,8 @@ import {
   settingsFrame,
 } from "../../h2/frame-writer.js";
 import { encodeHeaderBlock } from "../../h2/hpack-encoder.js";
-import { type ListeningServer, listenOnLoopback, trackSockets } from "../lab-servers.js";
+import type { Reply } from "../lab-origins.js";
+import { answerWith, type ListeningServer, listenOnLoopback, trackSockets } from "../lab-servers.js";
 import { H2_FAULT_SCENARIOS, type H2Action, type H2ScenarioName } from "./h2-scenarios.js";
 
 export interface H2FaultServerOptions {
@@ -27,24 +30,39 @@ export interface H2FaultServerOptions {
   readonly cert: string;
   /** Called once the scenario's answer to a request stream is written (tests synchronise on it, never on time). */
   readonly onRequest?: (streamId: number) => void;
+  /** What a client that selected http/1.1 gets (default: 200 with a short body). */
+  readonly http1Reply?: Reply;
 }
 
+const BODY = "ok\n";
+const HTTP1_OK: Reply = {
+  bytes: `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\nConnection: close\r\n\r\n${BODY}`,
+  after: "close",
+};
+
 export interface H2FaultServer extends ListeningServer {
-  /** TLS connections accepted so far. */
+  /** TLS connections that selected h2 so far. */
   readonly connections: () => number;
 }
 
 export async function startH2FaultServer(name: H2ScenarioName, options: H2FaultServerOptions): Promise<H2FaultServer> {
   let connections = 0;
   let firstRequestSeen = false;
-  const server = createTlsServer({ key: options.key, cert: options.cert, ALPNProtocols: ["h2"] }, (socket) => {
-    connections += 1;
-    serveConnection(socket, name, options, () => {
-      const first = !firstRequestSeen;
-      firstRequestSeen = true;
-      return first;
-    });
-  });
+  const server = createTlsServer(
+    { key: options.key, cert: options.cert, ALPNProtocols: ["h2", "http/1.1"] },
+    (socket) => {
+      if (socket.alpnProtocol !== "h2") {
+        answerWith(socket, options.http1Reply ?? HTTP1_OK);
+        return;
+      }
+      connections += 1;
+      serveConnection(socket, name, options, () => {
+        const first = !firstRequestSeen;
+        firstRequestSeen = true;
+        return first;
+      });
+    },
+  );
   server.on("tlsClientError", () => {});
   const listening = await listenOnLoopback(server, trackSockets(server));
   return { ...listening, connections: () => connections };
