@@ -7,7 +7,9 @@
 import { reproduceCommand } from "./artifacts/reproduce-command.js";
 import { notCheckedFromHere } from "./causes/not-checked.js";
 import { rankCauses } from "./causes/rank-causes.js";
+import { checkH2Leg } from "./checks/check-h2-leg.js";
 import { checkLeg } from "./checks/check-leg.js";
+import { compareLegs } from "./checks/compare-legs.js";
 import { checkResolution, isProxied } from "./checks/resolution.js";
 import { startDeadline, stopOf } from "./deadline.js";
 import type { Finding } from "./findings/catalogue.js";
@@ -69,7 +71,15 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
           ]);
     const resolved = await resolution.done;
 
-    const findings: Finding[] = [...checkResolution(resolved, gate.address), ...(origin ? checkLeg(origin) : [])];
+    const originFindings = origin ? checkLeg(origin) : [];
+    const findings: Finding[] = compareLegs(
+      [
+        ...checkResolution(resolved, gate.address),
+        ...originFindings,
+        ...(originH2 ? checkH2Leg(originH2, originFindings) : []),
+      ],
+      originH2,
+    );
     const interruption = interruptionOf(run.signal);
     const notRunReason =
       gate.blockedBy ?? `not run: ${interruption === null ? "the run stopped" : describeInterruption(interruption)}`;

@@ -28,7 +28,8 @@ export type CauseId =
   | "dns_misconfigured"
   | "caching_rules"
   | "proxy_in_path"
-  | "intermittent_routing";
+  | "intermittent_routing"
+  | "http2_misconfigured";
 
 export const CAUSES = {
   origin_down: {
@@ -147,6 +148,32 @@ export const CAUSES = {
       { action: "Ask the hosting provider about packet loss or null routes towards the origin", effort: "easy" },
     ],
   },
+  http2_misconfigured: {
+    title: "HTTP/2 on the origin is broken or misconfigured (the CDN speaks HTTP/2 to origins that offer it)",
+    likelihood: "medium",
+    fixes: [
+      {
+        action:
+          "Stopgap: turn off HTTP/2 to Origin in the CDN's Speed settings (Speed > Settings > Protocol Optimization): the edge then speaks HTTP/1.1 to the origin",
+        effort: "easy",
+      },
+      {
+        action:
+          "nginx: enable HTTP/2 with `http2 on;` (1.25.1+; `listen 443 ssl http2;` before) and do not pass connection-specific headers (Connection, Keep-Alive, Transfer-Encoding, Upgrade) from the application: `proxy_hide_header Upgrade;`; or leave http2 off if the server behind cannot keep to HTTP/2",
+        effort: "medium",
+      },
+      {
+        action:
+          "Apache: `Protocols h2 http/1.1` with mod_http2 (prefork MPM cannot serve h2), and no `Header set Connection`/`Upgrade` rules; HAProxy: `alpn h2,http/1.1` on the bind line only with `mode http`; an application server that speaks HTTP/2 itself must send lower-case field names and no connection-specific fields (RFC 9113 §8.2)",
+        effort: "medium",
+      },
+      {
+        action:
+          "Raise a low SETTINGS_MAX_CONCURRENT_STREAMS (nginx `http2_max_concurrent_streams`, Apache `H2MaxSessionStreams`) and check the server's HTTP/2 with `h2spec -t -k -h <origin> -p 443`",
+        effort: "medium",
+      },
+    ],
+  },
 } as const satisfies Record<CauseId, Cause>;
 
 /**
@@ -185,4 +212,15 @@ export const CAUSES_BY_FINDING = {
   "http.body_timeout": ["origin_down"],
   "http.body_read_capped": [],
   "http.origin_error": ["origin_down"],
+  "http2.malformed_response": ["http2_misconfigured", "proxy_in_path"],
+  "http2.stream_reset": ["http2_misconfigured", "origin_down"],
+  "http2.goaway": ["http2_misconfigured", "origin_down"],
+  "http2.connection_error": ["http2_misconfigured", "origin_down"],
+  "http2.bad_settings": ["http2_misconfigured"],
+  "http2.not_http2": ["http2_misconfigured", "proxy_in_path"],
+  "http2.http11_required": ["http2_misconfigured"],
+  "http2.refused_stream": ["origin_down", "http2_misconfigured"],
+  "http2.goaway_before_response": ["origin_down", "http2_misconfigured"],
+  "http2.response_timeout": ["origin_down"],
+  "http2.few_concurrent_streams": ["http2_misconfigured"],
 } as const satisfies Record<FindingCode, readonly CauseId[]>;

@@ -3,7 +3,7 @@
  * accept-then-reset (520, observed here at the connect). Pure: observation in, findings out.
  */
 import { type Finding, finding, type Origin } from "../findings/catalogue.js";
-import type { LegObservation, TcpOutcome } from "../legs/observation.js";
+import type { H2LegObservation, LegObservation, TcpOutcome } from "../legs/observation.js";
 import type { ConnectFailure } from "../net/classify-socket-error.js";
 import { formatEndpoint } from "../net/endpoint.js";
 import { roundMs } from "../text/round-ms.js";
@@ -11,7 +11,7 @@ import { roundMs } from "../text/round-ms.js";
 /** The edge waits this long for a SYN-ACK before it answers 522 (cloudflare-docs, error 522; PR #21099). */
 export const EDGE_CONNECT_TIMEOUT_MS = 19_000;
 
-export function checkTcp(leg: LegObservation): Finding[] {
+export function checkTcp(leg: LegObservation | H2LegObservation): Finding[] {
   const tcp = leg.tcp;
   if (tcp.status !== "ran") return [];
   const outcome = tcp.outcome;

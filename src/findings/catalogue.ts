@@ -30,6 +30,10 @@ const CONNECT_FAILURE = {
   deadline: "string?",
 } as const;
 const CERTIFICATE_DATES = { certificates: "string[]", now: "string" } as const;
+/** The HTTP/2 frames both ways, one line each ("received RST_STREAM stream=1 INTERNAL_ERROR"): they say who reset what. */
+const H2_FRAMES = { frames: "wire[]" } as const;
+/** What the second attempt on a fresh connection, as the edge makes it, came to. */
+const H2_RETRY = { retried: "boolean", retryEnd: "string?", retryErrorCode: "string?" } as const;
 const HEAD_CUT = {
   bytesReceived: "number",
   elapsedMs: "number",
@@ -285,6 +289,83 @@ export const FINDING_CATALOGUE = {
     title: "The origin itself answered with a 5xx status",
     edgeStatus: null,
     evidence: { statusCode: "number", statusLine: "wire" },
+  },
+  "http2.malformed_response": {
+    title: "The HTTP/2 response header block is malformed",
+    edgeStatus: 520,
+    evidence: {
+      /** "name: value" of each offending field, as decoded from HPACK. */
+      fields: "wire[]",
+      /** Why each is malformed (RFC 9113 §8.1.1): connection_specific_field, te_not_trailers, upper_case_name … */
+      problems: "string[]",
+      status: "number?",
+      ...H2_FRAMES,
+    },
+  },
+  "http2.stream_reset": {
+    title: "The HTTP/2 stream was reset before a complete response",
+    edgeStatus: 520,
+    evidence: { errorCode: "string", resetBy: "string", status: "number?", ...H2_FRAMES },
+  },
+  "http2.goaway": {
+    title: "The origin closed the HTTP/2 connection with an error (GOAWAY)",
+    edgeStatus: 520,
+    evidence: { errorCode: "string", lastStreamId: "number", debugData: "wire", ...H2_FRAMES },
+  },
+  "http2.connection_error": {
+    title: "The HTTP/2 connection failed before a complete response",
+    edgeStatus: 520,
+    evidence: {
+      /** "rejected" (the client's HTTP/2 stack ended the connection), "closed_before_response", "closed_mid_response". */
+      problem: "string",
+      errorCode: "string?",
+      sessionErrorCode: "string?",
+      sessionErrorMessage: "string?",
+      socketErrorCode: "string?",
+      status: "number?",
+      ...H2_FRAMES,
+    },
+  },
+  "http2.bad_settings": {
+    title: "The origin's HTTP/2 SETTINGS break the protocol",
+    edgeStatus: 520,
+    evidence: { setting: "string?", value: "number?", allowed: "string", problem: "string", ...H2_FRAMES },
+  },
+  "http2.not_http2": {
+    title: "The origin selected h2 in ALPN but does not speak HTTP/2",
+    edgeStatus: 520,
+    evidence: { expected: "string", firstBytes: "wire", looksLikeHttp1: "boolean", ...H2_FRAMES },
+  },
+  "http2.http11_required": {
+    title: "The origin asks for HTTP/1.1 (RST_STREAM HTTP_1_1_REQUIRED)",
+    edgeStatus: 520,
+    evidence: { ...H2_FRAMES },
+  },
+  "http2.refused_stream": {
+    title: "The origin refused the HTTP/2 stream (REFUSED_STREAM)",
+    edgeStatus: 520,
+    evidence: { ...H2_RETRY, ...H2_FRAMES },
+  },
+  "http2.goaway_before_response": {
+    title: "The origin closed the HTTP/2 connection before answering (GOAWAY NO_ERROR)",
+    edgeStatus: 520,
+    evidence: { lastStreamId: "number", debugData: "wire", ...H2_RETRY, ...H2_FRAMES },
+  },
+  "http2.response_timeout": {
+    title: "No complete HTTP/2 response within the read timeout",
+    edgeStatus: 524,
+    evidence: {
+      elapsedMs: "number?",
+      timeoutMs: "number",
+      deadline: "string?",
+      responseStarted: "boolean",
+      ...H2_FRAMES,
+    },
+  },
+  "http2.few_concurrent_streams": {
+    title: "The origin allows few concurrent HTTP/2 streams",
+    edgeStatus: null,
+    evidence: { maxConcurrentStreams: "number", recommendedMinimum: "number" },
   },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -113,7 +113,11 @@ describe("runH2Exchange against the lab's HTTP/2 faults", () => {
           expected.malformed ?? [],
         );
         if (expected.status !== undefined) assert.equal(result.response?.status ?? null, expected.status);
-        assert.equal(result.sessionErrorCode, expected.sessionErrorCode);
+        // The origin closes right after its GOAWAY: node's own GOAWAY may then meet a closed pipe,
+        // which node reports as the session's error (seen on a loaded machine): a race, not a fact.
+        const writeRace = expected.sessionErrorCode === undefined && name.startsWith("goaway-");
+        if (!(writeRace && ["EPIPE", "ECONNRESET"].includes(result.sessionErrorCode ?? "")))
+          assert.equal(result.sessionErrorCode, expected.sessionErrorCode);
         assert.equal(result.notHttp2 !== null, name === "speaks-http1");
         assert.equal(socket.destroyed, true, "the socket is destroyed");
         // The client's own preface and request are always on record.
