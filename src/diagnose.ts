@@ -11,6 +11,7 @@ import { checkH2Leg } from "./checks/check-h2-leg.js";
 import { checkLeg } from "./checks/check-leg.js";
 import { compareLegs } from "./checks/compare-legs.js";
 import { checkResolution, isProxied } from "./checks/resolution.js";
+import { applySslMode } from "./checks/ssl-mode.js";
 import { startDeadline, stopOf } from "./deadline.js";
 import type { Finding } from "./findings/catalogue.js";
 import { buildWireRequest } from "./http/request.js";
@@ -24,6 +25,7 @@ import { type Bodies, redactDiagnosis } from "./report/redact-report.js";
 import { resolutionReport } from "./report/resolution-report.js";
 import type { Interruption, Report } from "./report/schema.js";
 import { SCHEMA_VERSION } from "./report/schema-version.js";
+import { sslModeTable, verdictUnderMode } from "./report/ssl-modes.js";
 import { decideVerdict, describeInterruption } from "./report/verdict.js";
 import { originGate } from "./resolve/origin-gate.js";
 import { startResolution } from "./resolve/resolve.js";
@@ -72,7 +74,9 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
     const resolved = await resolution.done;
 
     const originFindings = origin ? checkLeg(origin) : [];
-    const findings: Finding[] = compareLegs(
+    const sslMode = sslModeOf(request);
+    // Checks judge as Full (strict) does; the chosen mode then decides what is a failure.
+    const strictFindings: Finding[] = compareLegs(
       [
         ...checkResolution(resolved, gate.address),
         ...originFindings,
@@ -80,6 +84,7 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
       ],
       originH2,
     );
+    const findings = applySslMode(strictFindings, sslMode);
     const interruption = interruptionOf(run.signal);
     const notRunReason =
       gate.blockedBy ?? `not run: ${interruption === null ? "the run stopped" : describeInterruption(interruption)}`;
@@ -108,7 +113,7 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
         port: request.port,
         path: request.path,
         method: request.method,
-        sslMode: sslModeOf(request),
+        sslMode,
         http2ToOrigin: request.http2ToOrigin !== false,
       },
       request: {
@@ -126,7 +131,8 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
       findings,
       causes: rankCauses(findings),
       notChecked: notCheckedFromHere(request, gate.address),
-      verdict: decideVerdict(findings, originLeg, interruption),
+      verdict: verdictUnderMode(decideVerdict(findings, originLeg, interruption), findings, sslMode),
+      sslModes: sslModeTable({ request, address, strictFindings, interruption }),
       reproduce: { curl: "" },
       redacted: [],
     };

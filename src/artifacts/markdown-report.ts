@@ -11,6 +11,7 @@ import type { Finding } from "../findings/catalogue.js";
 import type { EvidenceValue } from "../findings/evidence.js";
 import type { HttpFacts, LegPhaseResult, Report } from "../report/schema.js";
 import { escapeForTerminal, escapeWireText } from "../text/escape.js";
+import { sslModesSection } from "./markdown-ssl-modes.js";
 
 export interface MarkdownEnvironment {
   readonly version: string;
@@ -201,6 +202,12 @@ function timingSection(report: Report): string[] {
     const summary = phase.status === "skipped" && phase.skipReason !== null ? phase.skipReason : phase.summary;
     lines.push(`| ${phase.name} | ${phase.status} | ${formatMs(phase.durationMs)} | ${markdownInline(summary)} |`);
   }
+  for (const phase of report.legs["origin-h2"]?.phases ?? []) {
+    const summary = phase.status === "skipped" && phase.skipReason !== null ? phase.skipReason : phase.summary;
+    lines.push(
+      `| origin-h2 ${phase.name} | ${phase.status} | ${formatMs(phase.durationMs)} | ${markdownInline(summary)} |`,
+    );
+  }
   const response = httpFacts(report)?.response;
   if (response !== undefined) {
     lines.push(
@@ -245,6 +252,7 @@ export function renderMarkdownReport(report: Report, env: MarkdownEnvironment): 
     verdictSection(report, env.exitCode),
     findingsSection(report),
     causesSection(report),
+    sslModesSection(report),
     notCheckedSection(report),
     exchangeSection(report),
     timingSection(report),

@@ -13,13 +13,13 @@ import {
   parseOrigin,
   parsePath,
   parsePort,
-  parseScheme,
   parseSeconds,
   parseUserAgent,
 } from "../input/arguments.js";
 import { readCaFile } from "../input/ca-file.js";
 import { parseHostname } from "../input/hostname.js";
 import { describeCommanderError } from "../input/usage-message.js";
+import { parseCertWarnDays, parseModeAndScheme } from "../input/zone-settings.js";
 import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest } from "../options.js";
 import { VERSION } from "../version.js";
 
@@ -66,6 +66,10 @@ interface RawOptions {
   report?: string;
   /** Header names from --redact, true when none were named, false for --no-redact. */
   redact: string[] | boolean;
+  sslMode?: string;
+  /** false for --no-h2. */
+  h2?: boolean;
+  certWarnDays?: string;
 }
 
 const EXAMPLES = `
@@ -158,6 +162,15 @@ function buildProgram(actions: Actions): Command {
     )
     .option("--max-body <bytes>", `response body bytes read before stopping (default: ${DEFAULTS.maxBodyBytes})`)
     .option("--ca-file <pem>", "extra trusted CA certificates (PEM), as a custom origin trust store")
+    .option(
+      "--ssl-mode <mode>",
+      "the zone's SSL mode: off, flexible (plain HTTP to port 80), full, strict (TLS to 443) (default: strict)",
+    )
+    .option("--no-h2", "HTTP/2 to Origin is off at the CDN: offer only http/1.1, as the edge then does")
+    .option(
+      "--cert-warn-days <days>",
+      `warn about a certificate that expires within this many days (default: ${DEFAULTS.certWarnDays})`,
+    )
     .addOption(new Option("--dns-server <address>", "DNS server to ask, ip[:port] (env: DIAG520_DNS_SERVER)"))
     .option("--json", "print one JSON document on stdout (see: diag520 schema)")
     .option("--har <file>", "write an HTTP Archive (HAR 1.2) of the requests made; - for stdout")
@@ -194,7 +207,7 @@ function buildProgram(actions: Actions): Command {
 
 function toDiagnoseCommand(hostnameInput: string, raw: RawOptions): ParsedCommand {
   const hostname = parseHostname(hostnameInput);
-  const scheme = parseScheme(raw.scheme ?? "https");
+  const { scheme, sslMode } = parseModeAndScheme(raw.sslMode, raw.scheme);
   const request: DiagnoseRequest = {
     hostname: hostname.ascii,
     displayHostname: hostname.display,
@@ -205,6 +218,8 @@ function toDiagnoseCommand(hostnameInput: string, raw: RawOptions): ParsedComman
     method: parseMethod(raw.method ?? "GET"),
     headers: (raw.header ?? []).map(parseHeader),
     userAgent: parseUserAgent(raw.userAgent ?? DEFAULTS.userAgent),
+    sslMode,
+    http2ToOrigin: raw.h2 !== false,
   };
   const options: DiagnoseSettings = {
     timeoutMs: raw.timeout === undefined ? DEFAULTS.timeoutMs : parseSeconds(raw.timeout, "--timeout"),
@@ -218,6 +233,7 @@ function toDiagnoseCommand(hostnameInput: string, raw: RawOptions): ParsedComman
     extraCaPem: raw.caFile === undefined ? [] : readCaFile(raw.caFile),
     dnsServers: raw.dnsServer === undefined || raw.dnsServer === "" ? [] : [parseDnsServer(raw.dnsServer)],
     redact: raw.redact === false ? null : Array.isArray(raw.redact) ? raw.redact : [],
+    certWarnDays: raw.certWarnDays === undefined ? DEFAULTS.certWarnDays : parseCertWarnDays(raw.certWarnDays),
   };
   const output: OutputChoice = {
     json: raw.json === true,

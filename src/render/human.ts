@@ -9,6 +9,7 @@ import type { Severity } from "../findings/catalogue.js";
 import type { EvidenceValue } from "../findings/evidence.js";
 import type { LegPhaseResult, Report, Resolution } from "../report/schema.js";
 import { escapeForTerminal, escapeLineForTerminal, escapeWireText } from "../text/escape.js";
+import { renderSslModes } from "./ssl-modes.js";
 import type { Style } from "./style.js";
 
 /** Long evidence (a 1 MiB header line) is cut in the terminal; --json keeps all of it. */
@@ -20,8 +21,10 @@ export function renderHuman(report: Report, style: Style): string {
 
   lines.push(style.bold("Phases"));
   lines.push(phaseLine(report.resolution, style));
-  for (const leg of Object.values(report.legs))
+  for (const leg of Object.values(report.legs)) {
+    if (leg?.name === "origin-h2") lines.push(style.dim("  origin-h2: ALPN h2, http/1.1 as the edge offers it"));
     for (const phase of leg?.phases ?? []) lines.push(phaseLine(phase, style));
+  }
   lines.push("");
 
   if (report.findings.length > 0) {
@@ -51,6 +54,7 @@ export function renderHuman(report: Report, style: Style): string {
     lines.push("");
   }
 
+  lines.push(...renderSslModes(report, style));
   lines.push(style.bold("Not checked from here"));
   for (const item of report.notChecked) {
     lines.push(`  - ${item.what}: ${item.why}.`);

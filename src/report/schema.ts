@@ -311,6 +311,17 @@ export const interruptionSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("run_deadline"), ms: z.number() }).describe("the whole-run deadline (--max-time)"),
 ]);
 
+export const sslModeRowSchema = z.object({
+  mode: z.enum(["off", "flexible", "full", "strict"]),
+  title: z.string().describe("as the CDN's dashboard names it"),
+  verdict: z.enum(["ok", "fail", "not_tested"]),
+  edgeStatus: edgeStatus
+    .nullable()
+    .describe("what the CDN would answer under this mode; null when ok, off or not tested"),
+  reason: z.string(),
+  howToTest: z.string().nullable().describe("the command that tests this mode, when this run did not"),
+});
+
 const toolSchema = z.object({ name: z.literal("diag520"), version: z.string() });
 
 export const reportSchema = z.object({
@@ -331,6 +342,9 @@ export const reportSchema = z.object({
   causes: z.array(rankedCauseSchema),
   notChecked: z.array(notCheckedSchema),
   verdict: verdictSchema,
+  sslModes: z
+    .array(sslModeRowSchema)
+    .describe("the verdict under each SSL mode, as far as this run's evidence reaches (off, flexible, full, strict)"),
   reproduce: z.object({ curl: z.string().describe("a curl command that makes the same request the same way") }),
   redacted: z.array(z.string()).describe("header names whose values were replaced by [REDACTED] in every output"),
 });
@@ -377,6 +391,7 @@ export type RankedCause = z.infer<typeof rankedCauseSchema>;
 export type NotChecked = z.infer<typeof notCheckedSchema>;
 export type Verdict = z.infer<typeof verdictSchema>;
 export type Interruption = z.infer<typeof interruptionSchema>;
+export type SslModeRow = z.infer<typeof sslModeRowSchema>;
 
 /** JSON Schema for `diag520 schema`. */
 export function outputJsonSchema(): unknown {
