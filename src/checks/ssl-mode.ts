@@ -14,6 +14,9 @@ export const STRICT_ONLY_CODES: ReadonlySet<FindingCode> = new Set<FindingCode>(
   "tls.cert_not_yet_valid",
   "tls.cert_hostname_mismatch",
   "tls.cert_untrusted",
+  "tls.chain_incomplete",
+  "tls.cert_expiring",
+  "tls.cert_origin_ca",
 ]);
 
 export function isStrictOnly(code: FindingCode): boolean {

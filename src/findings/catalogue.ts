@@ -131,19 +131,56 @@ export const FINDING_CATALOGUE = {
   "tls.cert_hostname_mismatch": {
     title: "The origin certificate does not name the hostname",
     edgeStatus: 526,
-    evidence: { hostname: "string", commonName: "string?", subjectAltNames: "string[]" },
+    evidence: {
+      hostname: "string",
+      commonName: "string?",
+      subjectAltNames: "string[]",
+      /** ip_san_only, wildcard_not_covering, other_names, no_names */
+      mismatch: "string",
+      /** Its wildcards for the hostname's zone, which do not cover the hostname. */
+      wildcards: "string[]",
+      /** A handshake without SNI got the same certificate (the origin's default); null when not tried or it failed. */
+      sameWithoutSni: "boolean?",
+    },
   },
   "tls.cert_untrusted": {
     title: "The origin certificate is not from a trusted CA",
     edgeStatus: 526,
     evidence: {
-      /** self_signed, untrusted_root, unknown_issuer, origin_ca, verify_error, no_certificate, unparsable */
+      /** self_signed, untrusted_root, unknown_issuer, issuer_not_ca, origin_ca_not_verified, verify_error, no_certificate, unparsable */
       reason: "string",
       subject: "string?",
       issuer: "string?",
       verifyError: "string?",
       error: "string?",
     },
+  },
+  "tls.chain_incomplete": {
+    title: "The origin does not send its intermediate certificate",
+    edgeStatus: 526,
+    evidence: {
+      /** Where the chain stops: the certificate whose issuer is missing. */
+      subject: "string",
+      missingIssuer: "string",
+      caIssuersUrl: "string",
+      certificatesSent: "number",
+    },
+  },
+  "tls.cert_expiring": {
+    title: "The origin certificate expires soon",
+    edgeStatus: null,
+    evidence: {
+      certificates: "string[]",
+      validTo: "string[]",
+      daysLeft: "number[]",
+      warnDays: "number",
+      now: "string",
+    },
+  },
+  "tls.cert_origin_ca": {
+    title: "The origin certificate is from Cloudflare Origin CA: trusted by the edge, not by browsers",
+    edgeStatus: null,
+    evidence: { issuer: "string", keyIdentifier: "string", verified: "boolean" },
   },
   "http.empty_reply": {
     title: "The origin closed the connection without sending a response",

@@ -7,6 +7,7 @@
 import type { Socket } from "node:net";
 import { connectTcp } from "../net/connect-tcp.js";
 import { startTls } from "../tls/start-tls.js";
+import { handshakeWithoutSni } from "../tls/without-sni.js";
 import type { LegSpec, LegTls } from "./leg-spec.js";
 import type { AnyLegPhase, NotRunReason, PhaseRun, TcpOutcome, TlsOutcome } from "./observation.js";
 import { runPhase } from "./within-deadline.js";
@@ -69,7 +70,11 @@ export async function openConnection(
         if (started.kind !== "established") return started;
         held.socket = started.socket;
         const { socket: _, ...facts } = started;
-        return facts;
+        const leaf = facts.certificate.chain[0];
+        if (offer.checkDefaultCertificate !== true || facts.certificate.hostnameMatches !== false) return facts;
+        if (offer.servername === null || leaf === undefined) return facts;
+        const withoutSni = await handshakeWithoutSni(spec.address, spec.port, offer, leaf.fingerprint256, phaseSignal);
+        return { ...facts, certificate: { ...facts.certificate, withoutSni } };
       });
   if (tls.status !== "ran" || tls.outcome.kind !== "established") return { tcp, tls, socket: null };
   return { tcp, tls, socket: held.socket };

@@ -20,6 +20,7 @@ import type {
 import { formatEndpoint } from "../net/endpoint.js";
 import { ipFamily } from "../net/ip-literal.js";
 import { roundMs } from "../text/round-ms.js";
+import type { WithoutSniProbe } from "../tls/inspect-certificate.js";
 import type { HttpFacts, Interruption, LegPhaseResult, LegReport, ResponseHead, TcpFacts, TlsFacts } from "./schema.js";
 import { describeInterruption } from "./verdict.js";
 
@@ -180,6 +181,7 @@ export function tlsFacts(outcome: TlsOutcome, leg: AnyLegObservation): TlsFacts 
     trusted: null,
     hostnameMatches: null,
     verifyError: null,
+    withoutSni: null,
   };
   switch (outcome.kind) {
     case "established": {
@@ -194,6 +196,7 @@ export function tlsFacts(outcome: TlsOutcome, leg: AnyLegObservation): TlsFacts 
         hostnameMatches: certificate.hostnameMatches,
         verifyError: certificate.verifyError,
         errorCode: null,
+        withoutSni: withoutSniFacts(certificate.withoutSni ?? null),
       };
     }
     case "failed":
@@ -203,16 +206,30 @@ export function tlsFacts(outcome: TlsOutcome, leg: AnyLegObservation): TlsFacts 
   }
 }
 
+function withoutSniFacts(probe: WithoutSniProbe | null): TlsFacts["withoutSni"] {
+  if (probe === null) return null;
+  return probe.kind === "failed"
+    ? { sameCertificate: null, subject: null, errorCode: probe.errorCode }
+    : { sameCertificate: probe.kind === "same", subject: probe.subject, errorCode: null };
+}
+
 export function tlsSummary(outcome: TlsOutcome): string {
   const ms = roundMs(outcome.elapsedMs);
   switch (outcome.kind) {
     case "established": {
+      // What fails the certificate; an Origin CA certificate and one expiring soon are said apart, in the findings.
       const problems = outcome.certificate.problems
-        .filter((p) => p.kind !== "untrusted" || p.why !== "origin_ca")
+        .filter((p) => p.kind !== "origin_ca" && p.kind !== "expiring")
         .map((p) => (p.kind === "untrusted" || p.kind === "verify_error" ? "untrusted" : p.kind.replaceAll("_", " ")));
       const unique = [...new Set(problems)];
       const alpn = outcome.alpn ? `, ALPN ${outcome.alpn}` : "";
-      const certificate = unique.length > 0 ? unique.join(", ") : "valid";
+      const originCa = outcome.certificate.problems.find((p) => p.kind === "origin_ca");
+      const certificate =
+        unique.length > 0
+          ? unique.join(", ")
+          : originCa === undefined
+            ? "valid"
+            : `from Cloudflare Origin CA${originCa.verified ? "" : " (signature not checked)"}`;
       return `${outcome.protocol ?? "TLS"} ${outcome.cipher}${alpn}, certificate ${certificate} (${ms} ms)`;
     }
     case "failed": {

@@ -112,6 +112,14 @@ export const tlsFactsSchema = z.object({
   hostnameMatches: z.boolean().nullable(),
   verifyError: z.string().nullable().describe("OpenSSL's verification code for the chain, if any"),
   errorCode: z.string().nullable(),
+  withoutSni: z
+    .object({
+      sameCertificate: z.boolean().nullable().describe("null when that handshake failed"),
+      subject: z.string().nullable(),
+      errorCode: z.string().nullable(),
+    })
+    .nullable()
+    .describe("a second handshake without SNI, made only when the certificate does not name the hostname"),
 });
 
 const headerField = z

@@ -86,7 +86,7 @@ function notTested(mode: SslMode, evidence: SslModeEvidence): Omit<SslModeRow, "
   const { request } = evidence;
   const wants = SCHEME_OF_MODE[mode] === "https" ? "TLS to port 443" : "plain HTTP to port 80";
   const talked = request.scheme === "https" ? "TLS" : "plain HTTP";
-  const originCa = evidence.strictFindings.some((f) => (f.code as string) === "tls.cert_origin_ca");
+  const originCa = evidence.strictFindings.some((f) => f.code === "tls.cert_origin_ca");
   const browserNote =
     mode === "off" && originCa
       ? "; note that browsers do not trust the Cloudflare Origin CA certificate this origin serves, so with the proxy off HTTPS visitors would be refused"

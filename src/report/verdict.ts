@@ -60,7 +60,8 @@ export function describeInterruption(interruption: Interruption): string {
 function errorSummary(f: Finding): string {
   const what = lowerFirst(f.title);
   if (f.edgeStatus === null) return `diag520 could not diagnose the origin: ${what}`;
-  const strictOnly = f.code.startsWith("tls.cert_") ? " in SSL mode Full (strict)" : "";
+  const strictOnly =
+    f.code.startsWith("tls.cert_") || f.code === "tls.chain_incomplete" ? " in SSL mode Full (strict)" : "";
   return `the CDN would answer ${f.edgeStatus}${strictOnly}: ${what}`;
 }
 

@@ -153,7 +153,7 @@ const NGINX_CASES: readonly NginxCase[] = [
     name: "leaf without its intermediate (ssl_certificate holds one certificate)",
     tls: true,
     directives: (_, p) => `${cert(p, "leaf-only")} return 200 "ok\\n";`,
-    errors: ["tls.cert_untrusted"],
+    errors: ["tls.chain_incomplete"],
     exit: 1,
   },
   {

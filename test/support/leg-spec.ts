@@ -21,6 +21,8 @@ export interface LegSpecParts {
   readonly maxBodyBytes?: number;
   /** One deadline for every phase (ms). */
   readonly deadlineMs?: number;
+  /** On a name mismatch, shake hands again without SNI (the origin leg does). */
+  readonly checkDefaultCertificate?: boolean;
 }
 
 export function legSpec(parts: LegSpecParts): LegSpec {
@@ -49,6 +51,7 @@ export function legSpec(parts: LegSpecParts): LegSpec {
           hostname,
           alpn: HTTP1_ALPN_PROTOCOLS,
           extraCaPem: parts.extraCaPem ?? [],
+          ...(parts.checkDefaultCertificate ? { checkDefaultCertificate: true } : {}),
         }
       : null,
     transport: "http1",
