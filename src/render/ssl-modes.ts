@@ -8,11 +8,12 @@ import type { Style } from "./style.js";
 
 export function renderSslModes(report: Report, style: Style): string[] {
   if (report.sslModes.length === 0) return [];
-  const width = Math.max(...report.sslModes.map((row) => row.title.length));
+  const label = (row: Report["sslModes"][number]) =>
+    `${row.title}${row.mode === report.target.sslMode ? " (this run)" : ""}`;
+  const width = Math.max(...report.sslModes.map((row) => label(row).length));
   const lines = [style.bold("SSL modes, as far as this run's evidence reaches")];
   for (const row of report.sslModes) {
     const mark = row.verdict === "ok" ? style.ok("✓") : row.verdict === "fail" ? style.error("✗") : style.dim("-");
-    const chosen = row.mode === report.target.sslMode ? " (this run)" : "";
     const verdict =
       row.verdict === "ok"
         ? "ok"
@@ -22,9 +23,8 @@ export function renderSslModes(report: Report, style: Style): string[] {
             : `${row.edgeStatus}`
           : "not tested";
     const reason = escapeLineForTerminal(row.reason);
-    lines.push(
-      `  ${mark} ${`${row.title}${chosen}`.padEnd(width + 11)} ${verdict.padEnd(10)} ${row.verdict === "not_tested" ? style.dim(reason) : reason}`,
-    );
+    const shown = row.verdict === "not_tested" ? style.dim(reason) : reason;
+    lines.push(`  ${mark} ${label(row).padEnd(width)}  ${verdict.padEnd(10)} ${shown}`);
     if (row.howToTest !== null) lines.push(`      ${style.dim(`To test: ${escapeLineForTerminal(row.howToTest)}`)}`);
   }
   lines.push("");

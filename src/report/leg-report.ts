@@ -126,7 +126,8 @@ function notRunReason(
   if (because === "not_applicable") return "the request is plain HTTP: no TLS towards the origin";
   if (because === "h2_not_selected") {
     const alpn = leg.tls.status === "ran" && leg.tls.outcome.kind === "established" ? leg.tls.outcome.alpn : null;
-    return `the origin selected ${alpn === null ? "no protocol" : alpn} in ALPN, not h2: the edge would speak HTTP/1.1 to it (the origin leg)`;
+    const selected = alpn === null ? "selected no protocol in ALPN (it does not use ALPN)" : `selected ${alpn} in ALPN`;
+    return `the origin ${selected}, not h2: the edge would speak HTTP/1.1 to it, as the origin leg does`;
   }
   const earlier = (phase === "http" || phase === "http2") && leg.tls.status === "ran" ? "tls" : "tcp";
   return `not run: the ${earlier} phase failed`;

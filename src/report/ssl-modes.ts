@@ -94,7 +94,7 @@ function notTested(mode: SslMode, evidence: SslModeEvidence): Omit<SslModeRow, "
   return {
     verdict: "not_tested",
     edgeStatus: null,
-    reason: `${SSL_MODE_TITLES[mode]} talks ${wants}; this run talked ${talked} to port ${request.port}${browserNote}`,
+    reason: `talks ${wants}; this run talked ${talked} to port ${request.port}${browserNote}`,
     howToTest: testCommand(mode, evidence),
   };
 }
