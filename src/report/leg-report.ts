@@ -214,10 +214,14 @@ function withoutSniFacts(probe: WithoutSniProbe | null): TlsFacts["withoutSni"] 
     : { sameCertificate: probe.kind === "same", subject: probe.subject, errorCode: null };
 }
 
-export function tlsSummary(outcome: TlsOutcome): string {
+export function tlsSummary(outcome: TlsOutcome, leg?: AnyLegObservation): string {
   const ms = roundMs(outcome.elapsedMs);
   switch (outcome.kind) {
     case "established": {
+      // The HTTP/2 leg meets the certificate the origin leg judges: said once, there.
+      if (leg?.spec.transport === "h2") {
+        return `${outcome.protocol ?? "TLS"} ${outcome.cipher}, ALPN ${outcome.alpn ?? "none selected"} (${ms} ms)`;
+      }
       // What fails the certificate; an Origin CA certificate and one expiring soon are said apart, in the findings.
       const problems = outcome.certificate.problems
         .filter((p) => p.kind !== "origin_ca" && p.kind !== "expiring")
