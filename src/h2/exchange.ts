@@ -9,7 +9,8 @@
  * does, returns promptly when `signal` aborts, and destroys the session and the socket in every
  * outcome.
  */
-import http2 from "node:http2";
+import type { ClientHttp2Session, OutgoingHttpHeaders } from "node:http2";
+import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import type { TLSSocket } from "node:tls";
 import { roundMs } from "../text/round-ms.js";
@@ -83,6 +84,15 @@ export interface H2Exchange {
   readonly timings: { firstFrameMs: number | null; headersMs: number | null; completeMs: number | null };
 }
 
+/**
+ * node:http2, loaded only when an origin selects h2: it costs tens of milliseconds to load, a good
+ * part of the start-up budget of a diagnosis that never needs it (DESIGN.md "Budgets"). Through
+ * require, not import(): the bundle's V8 code cache cannot hold a dynamic import (scripts/bundle.mjs).
+ */
+function loadHttp2(): typeof import("node:http2") {
+  return createRequire(import.meta.url)("node:http2") as typeof import("node:http2");
+}
+
 /** HTTP/2 has no connection-specific fields (§8.2.2); Host is carried as :authority (§8.3.1). */
 const DROPPED_REQUEST_FIELDS = new Set([
   "connection",
@@ -114,7 +124,9 @@ export async function runH2Exchange(options: H2ExchangeOptions): Promise<H2Excha
     clock,
     onFrame: (frame) => tracker.onReceivedFrame(frame),
   });
+  const { connect } = loadHttp2();
   const outcome = await driveSession(
+    connect,
     options,
     { sent: (chunk) => sent.push(chunk), received: (chunk) => received.push(chunk), receivedEnd: () => received.end() },
     // The record stops where the exchange does: what node writes while tearing down is not part of it.
@@ -158,13 +170,14 @@ interface SessionOutcome {
  * `signal` aborts; calls `onFinish`, destroys the session and the socket, and says how it went.
  */
 function driveSession(
+  connect: typeof import("node:http2").connect,
   options: H2ExchangeOptions,
   observer: TapObserver,
   onFinish: () => void,
 ): Promise<SessionOutcome> {
   const { socket, signal } = options;
   return new Promise((resolve) => {
-    let session: http2.ClientHttp2Session | null = null;
+    let session: ClientHttp2Session | null = null;
     let sessionError: NodeJS.ErrnoException | null = null;
     let socketError: NodeJS.ErrnoException | null = null;
     let nodeCompleted = false;
@@ -189,7 +202,7 @@ function driveSession(
 
     const tap = tapSocket(socket, observer);
     try {
-      const live = http2.connect(`https://${options.authority}`, {
+      const live = connect(`https://${options.authority}`, {
         createConnection: () => tap,
         settings: { enablePush: false, maxHeaderListSize: options.maxHeaderListBytes },
         // node's own default of 128 fields resets larger responses (ENHANCE_YOUR_CALM) that the edge
@@ -240,8 +253,8 @@ export function h2RequestFields(
   return fields;
 }
 
-function requestFields(options: H2ExchangeOptions): http2.OutgoingHttpHeaders {
-  const fields: http2.OutgoingHttpHeaders = {};
+function requestFields(options: H2ExchangeOptions): OutgoingHttpHeaders {
+  const fields: OutgoingHttpHeaders = {};
   for (const [name, value] of h2RequestFields(options)) {
     const existing = fields[name];
     fields[name] =
