@@ -18,6 +18,7 @@ import { BoundedLog } from "./bounded-log.js";
 import { FrameScanner, type NotHttp2 } from "./frame-scanner.js";
 import type { FrameRecord } from "./frames.js";
 import type { MalformedHeader } from "./malformed-headers.js";
+import { h2RequestFields } from "./request-fields.js";
 import {
   type GoawayFacts,
   type H2Response,
@@ -92,16 +93,6 @@ export interface H2Exchange {
 function loadHttp2(): typeof import("node:http2") {
   return createRequire(import.meta.url)("node:http2") as typeof import("node:http2");
 }
-
-/** HTTP/2 has no connection-specific fields (§8.2.2); Host is carried as :authority (§8.3.1). */
-const DROPPED_REQUEST_FIELDS = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-]);
 
 /** node:http2 numbers the client's first stream 1 (RFC 9113 §5.1.1), and we open one stream. */
 const REQUEST_STREAM_ID = 1;
@@ -229,28 +220,6 @@ function driveSession(
       finish(null);
     }
   });
-}
-
-/**
- * The request's fields as HTTP/2 sends them, in order: the pseudo-header fields (§8.3.1), then the
- * caller's fields in lower case, without the connection-specific ones and Host (§8.2.2).
- */
-export function h2RequestFields(
-  options: Pick<H2ExchangeOptions, "authority" | "method" | "path" | "headers">,
-): Array<[string, string]> {
-  const fields: Array<[string, string]> = [
-    [":method", options.method],
-    [":scheme", "https"],
-    [":authority", options.authority],
-    [":path", options.path],
-  ];
-  for (const [name, value] of options.headers) {
-    const lower = name.toLowerCase();
-    if (DROPPED_REQUEST_FIELDS.has(lower) || lower.startsWith(":")) continue;
-    if (lower === "te" && value.trim().toLowerCase() !== "trailers") continue;
-    fields.push([lower, value]);
-  }
-  return fields;
 }
 
 function requestFields(options: H2ExchangeOptions): OutgoingHttpHeaders {

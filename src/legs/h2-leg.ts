@@ -11,7 +11,8 @@
  */
 import type { TLSSocket } from "node:tls";
 import { stopOf } from "../deadline.js";
-import { type H2Exchange, h2RequestFields, runH2Exchange } from "../h2/exchange.js";
+import type { H2Exchange } from "../h2/exchange.js";
+import { h2RequestFields } from "../h2/request-fields.js";
 import { connectTcp } from "../net/connect-tcp.js";
 import { startTls } from "../tls/start-tls.js";
 import { type HeldSocket, notRun, openConnection, type PhaseStartListener } from "./connection-phases.js";
@@ -71,12 +72,14 @@ function requestOf(spec: H2LegSpec): H2RequestFields {
   return { authority, fields };
 }
 
-function exchangeOn(
+async function exchangeOn(
   socket: TLSSocket,
   spec: H2LegSpec,
   request: H2RequestFields,
   signal: AbortSignal,
 ): Promise<H2Exchange> {
+  // The HTTP/2 machinery (tap, frame scanner, HPACK) loads only once an origin selects h2.
+  const { runH2Exchange } = await import("../h2/exchange.js");
   return runH2Exchange({
     socket,
     authority: request.authority,
