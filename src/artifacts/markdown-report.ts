@@ -11,6 +11,7 @@ import type { Finding } from "../findings/catalogue.js";
 import type { EvidenceValue } from "../findings/evidence.js";
 import type { HttpFacts, LegPhaseResult, Report } from "../report/schema.js";
 import { escapeForTerminal, escapeWireText } from "../text/escape.js";
+import { http2Section } from "./markdown-h2.js";
 import { sslModesSection } from "./markdown-ssl-modes.js";
 
 export interface MarkdownEnvironment {
@@ -255,6 +256,7 @@ export function renderMarkdownReport(report: Report, env: MarkdownEnvironment): 
     sslModesSection(report),
     notCheckedSection(report),
     exchangeSection(report),
+    http2Section(report),
     timingSection(report),
     environmentSection(report, env),
     reproduceSection(report),

@@ -141,6 +141,12 @@ describe("the HTTP/2 leg in the artefacts", () => {
       /\| Flexible \| not tested \|.*`diag520 h2-artifacts\.test --origin 127\.0\.0\.1 --ssl-mode flexible`/,
     );
     assert.match(markdown, /\| origin-h2 http2 \| passed \|/);
+    assert.match(
+      markdown,
+      /## HTTP\/2 to the origin\n\nOffered ALPN `h2, http\/1\.1` as the edge does; the origin selected `h2`/,
+    );
+    assert.match(markdown, /received HEADERS stream=1 END_HEADERS/);
+    assert.match(markdown, /set-cookie: \[REDACTED\]/);
     const terminal = renderHuman(report, plainStyle);
     assert.match(terminal, /SSL modes, as far as this run's evidence reaches/);
     assert.match(terminal, /✓ Full \(strict\) \(this run\) +ok/);
