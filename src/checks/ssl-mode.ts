@@ -3,7 +3,8 @@
  * sees it (the mode that checks the most); here, under Full, what only Full (strict) checks —
  * the certificate — becomes context (info): the edge accepts any certificate in Full (cloudflare-docs
  * `ssl/origin-configuration/ssl-modes/full`). Off and Flexible do not use TLS towards the origin,
- * so no certificate finding reaches them. Pure.
+ * so no certificate finding reaches them; under Off no CDN answers, so no finding predicts a CDN
+ * status. Pure.
  */
 import { FINDING_CATALOGUE, type Finding, type FindingCode } from "../findings/catalogue.js";
 import type { SslMode } from "../options.js";
@@ -24,6 +25,18 @@ export function isStrictOnly(code: FindingCode): boolean {
 }
 
 export function applySslMode(findings: readonly Finding[], mode: SslMode): Finding[] {
+  // Off: no CDN in the path, so no CDN status to predict; a failure is the visitors' own.
+  if (mode === "off") {
+    return findings.map((f) =>
+      f.edgeStatus === null
+        ? f
+        : {
+            ...f,
+            edgeStatus: null,
+            detail: `${f.detail} With the proxy off (--ssl-mode off) there is no CDN in the path: visitors' browsers meet this themselves.`,
+          },
+    );
+  }
   if (mode !== "full") return [...findings];
   return findings.map((f) =>
     isStrictOnly(f.code) && f.severity !== "info"

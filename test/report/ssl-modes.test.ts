@@ -183,6 +183,14 @@ describe("applySslMode: severities follow the chosen mode", () => {
   });
 });
 
+describe("applySslMode under Off", () => {
+  test("no CDN in the path: the failure stays an error, without a CDN status", () => {
+    const [off] = applySslMode([emptyReply], "off");
+    assert.deepEqual([off?.severity, off?.edgeStatus], ["error", null]);
+    assert.match(off?.detail ?? "", /no CDN in the path/);
+  });
+});
+
 describe("verdictUnderMode", () => {
   const failing: Verdict = {
     ok: false,
