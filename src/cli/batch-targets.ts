@@ -42,7 +42,9 @@ export function requestFor(fields: LineFields, flags: RawOptions): DiagnoseReque
     caFile: undefined,
     origin: fields.origin ?? flags.origin,
     port: fields.port ?? flags.port,
-    scheme: fields.scheme ?? flags.scheme,
+    // A line's sslMode implies its scheme: the run's --scheme must not contradict it.
+    scheme: fields.scheme ?? (fields.sslMode === undefined ? flags.scheme : undefined),
+    sslMode: fields.sslMode ?? flags.sslMode,
     path: fields.path ?? flags.path,
     method: fields.method ?? flags.method,
     header: [...(flags.header ?? []), ...(fields.headers ?? [])],

@@ -216,7 +216,6 @@ describe("JSON Lines: the report's own target fields", () => {
     ['{"hostname": "a.example", "hostame": "typo"}', 'record: Unrecognized key: "hostame"'],
     ['{"hostname": "a.example", "port": 1.5}', "port: port is a whole number"],
     ['{"hostname": "a.example", "sslMode": "fullstrict"}', "sslMode: sslMode is one of off, flexible, full, strict"],
-    ['{"hostname": "a.example", "sslMode": "full"}', "sslMode full is not diagnosed yet"],
     [
       '{"hostname": "a.example", "sslMode": "flexible", "scheme": "https"}',
       "sslMode flexible talks http to the origin, but scheme says https",
