@@ -19,6 +19,8 @@ export interface LineFields {
   readonly port?: string;
   readonly scheme?: string;
   readonly sslMode?: string;
+  /** false: HTTP/2 to Origin is off (--no-h2). */
+  readonly h2?: boolean;
   readonly path?: string;
   readonly method?: string;
   /** "Name: value", as --header takes them. */
@@ -43,6 +45,10 @@ export const targetRecordSchema = z.strictObject({
   path: z.string().optional(),
   method: z.string().optional(),
   sslMode: z.enum(SSL_MODES, { error: `sslMode is one of ${SSL_MODES.join(", ")}` }).optional(),
+  // "HTTP/2 to Origin" at the CDN, as --no-h2 says it (a CSV cell is text).
+  http2ToOrigin: z
+    .union([z.boolean(), z.enum(["true", "false"])], { error: "http2ToOrigin is true or false" })
+    .optional(),
   headers: z.array(headerField, { error: "headers is a list" }).optional(),
 });
 
@@ -68,6 +74,7 @@ export function toLineFields(value: unknown): LineFields | string {
     ...(record.port === undefined ? {} : { port: String(record.port) }),
     ...(scheme === undefined ? {} : { scheme }),
     ...(record.sslMode === undefined ? {} : { sslMode: record.sslMode }),
+    ...(record.http2ToOrigin === undefined ? {} : { h2: String(record.http2ToOrigin) === "true" }),
     ...(record.path === undefined ? {} : { path: record.path }),
     ...(record.method === undefined ? {} : { method: record.method }),
     ...(record.headers === undefined
