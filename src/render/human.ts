@@ -127,7 +127,7 @@ export function renderHuman(
   }
 
   // Which SSL modes this evidence says would work.
-  out.push(...renderSslModes(report, style, width));
+  out.push(...renderSslModes(report, style, width, verbose));
 
   // Copy-paste stays whole: the command is never wrapped.
   out.push(style.bold("Reproduce"), `  ${escapeLineForTerminal(report.reproduce.curl)}`);
@@ -137,7 +137,11 @@ export function renderHuman(
   if (report.redacted.length > 0) {
     para(`Values of ${report.redacted.join(", ")} are shown as [REDACTED] (--no-redact shows them).`, "  ");
   }
-  if (!verbose) out.push(style.dim("  (--verbose: every finding's evidence, and what could not be checked from here)"));
+  if (!verbose) {
+    const hint =
+      "(--verbose: every finding's evidence, why each SSL mode works or fails, and what could not be checked from here)";
+    out.push(...wrap(hint, width, "  ").map((line) => style.dim(line)));
+  }
   return `${neutraliseWorkflowCommands(out.join("\n"))}\n`;
 }
 

@@ -7,8 +7,11 @@ import { escapeLineForTerminal } from "../text/escape.js";
 import type { Style } from "./style.js";
 import { wrap } from "./wrap.js";
 
-/** `width`: the terminal's, or null for no wrapping; a reason too long for the row goes under it. */
-export function renderSslModes(report: Report, style: Style, width: number | null = null): string[] {
+/**
+ * `width`: the terminal's, or null for no wrapping. A line per mode; the reasons under a failing
+ * mode always (what breaks it), under the others and how to test an untried mode with `verbose`.
+ */
+export function renderSslModes(report: Report, style: Style, width: number | null = null, verbose = true): string[] {
   if (report.sslModes.length === 0) return [];
   const label = (row: Report["sslModes"][number]) =>
     `${row.title}${row.mode === report.target.sslMode ? " (this run)" : ""}`;
@@ -26,6 +29,7 @@ export function renderSslModes(report: Report, style: Style, width: number | nul
           : "not tested";
     const paint = (text: string) => (row.verdict === "not_tested" ? style.dim(text) : text);
     lines.push(`  ${mark} ${label(row).padEnd(labelWidth)}  ${verdict}`);
+    if (!verbose && row.verdict !== "fail") continue;
     lines.push(...wrap(escapeLineForTerminal(row.reason), width, "      ").map((line) => paint(line)));
     if (row.howToTest !== null) {
       lines.push(
