@@ -4,17 +4,23 @@
 // the CLI; and the CLI is the one-file bundle that `npm run build` makes (scripts/bundle.mjs),
 // compiled with the V8 code cache saved beside it, unless a plain `tsc` since then left the
 // bundle older than dist/src: then it is dist/src, as it stands.
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Script, constants as vmConstants } from "node:vm";
+// CommonJS (bin/package.json), not an ES module: an ES module as the main module starts Node's
+// ES module loader (about 20 internal modules, fs/promises and readline among them, ~10 ms),
+// which `node -e 0` never loads and the bundle does not need.
+"use strict";
+const { readFileSync, renameSync, statSync, writeFileSync } = require("node:fs");
+const { dirname, join } = require("node:path");
+const { Script, constants: vmConstants } = require("node:vm");
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   process.stdout.on("error", () => process.exit());
-  process.stdout.write(`${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version}\n`);
+  process.stdout.write(`${JSON.parse(readFileSync(join(__dirname, "../package.json"), "utf8")).version}\n`);
 } else {
+  run();
+}
+
+async function run() {
   const { main } = loadBundle() ?? (await import("../dist/src/cli.js"));
   await main(argv);
 }
@@ -27,11 +33,11 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
  * warm-up runs) saves what this run compiled.
  */
 function loadBundle() {
-  const path = fileURLToPath(new URL("../dist/bundle/cli.cjs", import.meta.url));
+  const path = join(__dirname, "../dist/bundle/cli.cjs");
   let stamp;
   try {
     const bundle = statSync(path);
-    if (bundle.mtimeMs < statSync(new URL("../dist/src/cli.js", import.meta.url)).mtimeMs) return null;
+    if (bundle.mtimeMs < statSync(join(__dirname, "../dist/src/cli.js")).mtimeMs) return null;
     stamp = Buffer.from(`${bundle.size} ${bundle.mtimeMs} ${process.version} ${process.arch}\n`);
   } catch {
     return null;
@@ -52,7 +58,10 @@ function loadBundle() {
   const module = { exports: {} };
   // import() here, not in the bundle: code from the cache cannot (scripts/bundle.mjs).
   const importExternal = (specifier) => import(specifier);
-  script.runInThisContext()(module.exports, createRequire(path), module, path, dirname(path), importExternal);
+  // This file's own `require` serves the bundle (node:module's createRequire is not loaded): it
+  // asks for built-in modules and zod, which resolves from bin/ as from dist/bundle/, both in
+  // the package, to the same node_modules.
+  script.runInThisContext()(module.exports, require, module, path, dirname(path), importExternal);
   if (process.env.DIAG520_SAVE_CODE_CACHE === "1") {
     process.once("exit", () => {
       try {
