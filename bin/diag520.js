@@ -48,9 +48,12 @@ function loadBundle() {
     const cache = readFileSync(cachePath);
     if (cache.subarray(0, stamp.length).equals(stamp)) cachedData = cache.subarray(stamp.length);
   } catch {}
-  const source = readFileSync(path, "utf8");
+  // scripts/bundle.mjs writes the bundle as one function expression, this wrapper included, so
+  // that V8 compiles the text as read, not a concatenated copy of it (640 KB); a bundle from
+  // before that is wrapped here.
   const wrapper = "(function (exports, require, module, __filename, __dirname, __importExternal) {";
-  const script = new Script(`${wrapper}${source}\n})`, {
+  const text = readFileSync(path, "utf8");
+  const script = new Script(text.startsWith(wrapper) ? text : `${wrapper}${text}\n})`, {
     filename: path,
     cachedData,
     importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
