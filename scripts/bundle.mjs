@@ -30,6 +30,26 @@ const pathOf = (relative) => fileURLToPath(new URL(relative, root));
 const EXTERNAL = ["chalk", "ora", "zod", "undici"];
 const bundlePath = pathOf("dist/bundle/cli.cjs");
 
+/**
+ * commander requires node:child_process when it loads, for executable subcommands, which diag520
+ * has none of; child_process brings dgram and five more internal modules with it. commander gets
+ * a stand-in that loads the real module on first use (it only ever calls spawn).
+ */
+const lazyChildProcessForCommander = {
+  name: "lazy-child-process-for-commander",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: "lazy-child-process", namespace: "diag520-lazy" }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: "diag520-lazy" }, () => ({
+      contents: 'module.exports = { spawn: (...args) => require("node:child_process").spawn(...args) };',
+      loader: "js",
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: [pathOf("dist/src/cli.js")],
   outfile: bundlePath,
@@ -42,6 +62,7 @@ const result = await build({
   define: { "import.meta.url": "__bundleUrl" },
   banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
+  plugins: [lazyChildProcessForCommander],
 });
 const dynamicImport = new RegExp(`\\bimport\\((["'])(${EXTERNAL.join("|")})\\1\\)`, "g");
 const code = (result.outputFiles[0]?.text ?? "").replace(dynamicImport, '__importExternal("$2")');
