@@ -23,6 +23,17 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
 async function run() {
   const { main } = loadBundle() ?? (await import("../dist/src/cli.js"));
   await main(argv);
+  // Every command is done when main returns (serve and lab return once stopped): leave as soon
+  // as what was written is flushed, without Node's teardown of the heap and the environment
+  // (~1 ms of callbacks after the report, and ~10 ms of CPU here). process.exitCode stands, and
+  // 'exit' listeners run.
+  let pending = 2;
+  const leave = () => {
+    pending -= 1;
+    if (pending === 0) process.exit();
+  };
+  process.stdout.write("", leave);
+  process.stderr.write("", leave);
 }
 
 /**
