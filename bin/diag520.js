@@ -17,6 +17,7 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   process.stdout.on("error", () => process.exit());
   process.stdout.write(`${JSON.parse(readFileSync(join(__dirname, "../package.json"), "utf8")).version}\n`);
 } else {
+  compileIpv6PatternCheaply();
   run();
 }
 
@@ -34,6 +35,33 @@ async function run() {
   };
   process.stdout.write("", leave);
   process.stderr.write("", leave);
+}
+
+/**
+ * node:net's isIPv6 tests a string against one large regular expression, which V8 compiles with
+ * its regexp optimisations on first use (~9 ms here) and again to native code on the second
+ * (~2 ms). A diagnosis cannot avoid that: tls.connect tests every SNI name with net.isIP (for a
+ * deprecation warning), checkServerIdentity tests the hostname, dns setServers tests a server
+ * given with a port (--dns-server), and none of them has an option around it. Without V8's
+ * regexp optimisations both compilations cost ~1 ms together, and the expression matches
+ * exactly the same strings (they are about speed only; the names it is asked about are short).
+ * So it is compiled here, twice, under --no-regexp-optimization, which is set back at once:
+ * nothing else is compiled under it, and the code cache below, which V8 checks against its
+ * flags, sees the flags it was made with. Only that flag: --no-regexp-tier-up, set and set back
+ * the same way, makes a later isIPv6 crash V8 (a segmentation fault after some thousand calls,
+ * Node 20). Skipped when the user gave V8 a regexp flag of their own.
+ */
+function compileIpv6PatternCheaply() {
+  if (`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`.includes("regexp")) return;
+  const { setFlagsFromString } = require("node:v8");
+  const { isIPv6 } = require("node:net");
+  setFlagsFromString("--no-regexp-optimization");
+  try {
+    isIPv6("::"); // compiled to bytecode and run once,
+    isIPv6("::"); // then compiled to native code (V8 tiers a regexp up on its second run)
+  } finally {
+    setFlagsFromString("--regexp-optimization");
+  }
 }
 
 /**
