@@ -4,8 +4,8 @@
  * bin/diag520.js loads it when it is newer than tsc's output, else dist/src as before.
  *
  * Why: start-up is a budget (DESIGN.md "Budgets", measured by `npm run bench`). On Node 20,
- * resolving, reading, compiling and linking ~45 ES modules one by one costs ~25 ms of the 60 ms
- * that a whole diagnosis may add to `node -e 0`; one file costs a few, and V8's code cache
+ * resolving, reading, compiling and linking ~45 ES modules one by one costs ~25 ms, when a whole
+ * diagnosis may take 1.5x `node -e 0` (~30 ms more); one file costs a few, and V8's code cache
  * (which Node 20 offers for a script compiled with node:vm only) saves most of the compiling.
  * - Modules reached only through `await import()` stay lazy: esbuild wraps them in functions
  *   that run on first use. chalk, ora, zod and undici are not bundled: they load from
