@@ -155,6 +155,14 @@ describe("causes ranked by what the series shows", () => {
         causes.map((c) => c.rank),
         causes.map((_, i) => i + 1),
       );
+      // The list reads in the order of the likelihood it shows: never a [high] below a [low].
+      const weight = { high: 3, medium: 2, low: 1 } as const;
+      const weights = causes.map((c) => weight[c.likelihood]);
+      assert.deepEqual(
+        weights,
+        [...weights].sort((a, b) => b - a),
+        causes.map((c) => `${c.id} ${c.likelihood}`).join(", "),
+      );
     });
   }
 });
