@@ -1,0 +1,37 @@
+/**
+ * A cache that ignores the query string: the first successful GET answer for a host and path
+ * is kept, and later requests for the same path, whatever their query, get it back without the
+ * origin being contacted: a cache key that ignores the query string (cloudflare-docs
+ * `cache/how-to/cache-keys`). It stages the trap for a diagnosis: an answer with
+ * `cf-cache-status: HIT` proves nothing about the origin, and a cache-busting query does not
+ * help here. Bodies over the cap are served but not kept, so memory stays bounded.
+ */
+import type { HeaderList } from "./edge-answer.js";
+
+export const MAX_CACHED_BODY_BYTES = 1024 * 1024;
+
+export interface CachedAnswer {
+  readonly status: number;
+  readonly reason: string;
+  readonly fields: HeaderList;
+  readonly body: Buffer;
+  readonly storedAt: number;
+}
+
+export function cacheKey(host: string, target: string): string {
+  const query = target.indexOf("?");
+  return `${host}${query === -1 ? target : target.slice(0, query)}`;
+}
+
+export class EdgeCache {
+  private readonly answers = new Map<string, CachedAnswer>();
+
+  get(key: string): CachedAnswer | undefined {
+    return this.answers.get(key);
+  }
+
+  /** Keeps `answer` unless an earlier one is already there (the first one wins). */
+  store(key: string, answer: CachedAnswer): void {
+    if (!this.answers.has(key) && answer.body.length <= MAX_CACHED_BODY_BYTES) this.answers.set(key, answer);
+  }
+}
