@@ -147,3 +147,18 @@ export function answerChallenge(context: AnswerContext): EdgeAnswer {
     body: renderChallengePage(context.host, context.ray.id),
   };
 }
+
+/** Over the visitor-body cap: the nginx-style page Cloudflare sends for 413. */
+export function answerTooLarge(context: AnswerContext): EdgeAnswer {
+  const title = "413 Request Entity Too Large";
+  return {
+    status: 413,
+    headers: [
+      ["content-type", "text/html"],
+      ["connection", "close"],
+      ["server", "cloudflare"],
+      ["cf-ray", context.ray.header],
+    ],
+    body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n`,
+  };
+}

@@ -6,6 +6,7 @@
  * `cf-cache-status: HIT` proves nothing about the origin, and a cache-busting query does not
  * help here. Bodies over the cap are served but not kept, so memory stays bounded.
  */
+import { type Readable, Transform } from "node:stream";
 import type { HeaderList } from "./edge-answer.js";
 
 export const MAX_CACHED_BODY_BYTES = 1024 * 1024;
@@ -34,4 +35,25 @@ export class EdgeCache {
   store(key: string, answer: CachedAnswer): void {
     if (!this.answers.has(key) && answer.body.length <= MAX_CACHED_BODY_BYTES) this.answers.set(key, answer);
   }
+}
+
+/** Passes `body` through while keeping a copy; `copy()` is null until it ended, or when over the cap. */
+export function teeForCache(body: Readable): { readonly stream: Readable; readonly copy: () => Buffer | null } {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let complete = false;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      total += chunk.length;
+      if (total <= MAX_CACHED_BODY_BYTES) chunks.push(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      complete = true;
+      callback();
+    },
+  });
+  body.on("error", (error: Error) => stream.destroy(error));
+  body.pipe(stream);
+  return { stream, copy: () => (complete && total <= MAX_CACHED_BODY_BYTES ? Buffer.concat(chunks) : null) };
 }

@@ -7,6 +7,7 @@
 import { type ServerResponse, STATUS_CODES, validateHeaderName, validateHeaderValue } from "node:http";
 import { pipeline, type Readable } from "node:stream";
 import type { EdgeAnswer, HeaderList } from "./edge-answer.js";
+import type { CachedAnswer } from "./edge-cache.js";
 
 export function serverTiming(edgeMs: number, originMs: number): string {
   return `cfEdge;dur=${Math.max(0, Math.round(edgeMs))}, cfOrigin;dur=${Math.max(0, Math.round(originMs))}`;
@@ -51,4 +52,26 @@ export function sendStream(
       resolve();
     });
   });
+}
+
+/** What the edge adds to every response it passes on (cloudflare-docs `fundamentals/reference/http-headers`). */
+export function edgeFields(rayHeader: string, cacheStatus: string): HeaderList {
+  return [
+    ["server", "cloudflare"],
+    ["cf-ray", rayHeader],
+    ["cf-cache-status", cacheStatus],
+  ];
+}
+
+/** A cached answer: HIT, its age, and no origin time at all. */
+export function sendCached(res: ServerResponse, cached: CachedAnswer, rayHeader: string, edgeMs: number): void {
+  const age = Math.floor((Date.now() - cached.storedAt) / 1000);
+  const fields: HeaderList = [
+    ...cached.fields,
+    ...edgeFields(rayHeader, "HIT"),
+    ["age", String(age)],
+    ["server-timing", serverTiming(edgeMs, 0)],
+  ];
+  res.writeHead(cached.status, cached.reason, fields.flat());
+  res.end(cached.body);
 }
