@@ -5,12 +5,15 @@ import { request as httpsRequest } from "node:https";
 import { connect, createServer, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { generateLabCertificates, type LabCertificates } from "../../src/lab/certificates.js";
+import { bodyFraming } from "../../src/lab/edge/body-framing.js";
+import { ChunkedDecoder } from "../../src/lab/edge/chunked-decoder.js";
 import { hostWithoutPort } from "../../src/lab/edge/edge-handler.js";
 import type { FakeEdge, ProxyRoute } from "../../src/lab/edge/edge-types.js";
 import { startFakeEdge } from "../../src/lab/edge/fake-edge.js";
 import { startFirewalledServer } from "../../src/lab/edge/firewalled-server.js";
 import { negotiateErrorFormat } from "../../src/lab/edge/negotiate-format.js";
 import { classifyConnectError, FAILURE_STATUS } from "../../src/lab/edge/origin-outcomes.js";
+import { type HeadProgress, MAX_HEAD_BYTES, ResponseHeadReader } from "../../src/lab/edge/response-head.js";
 import { startUnansweredPort } from "../../src/lab/edge/unanswered-port.js";
 import { type Reply, rawResponse } from "../../src/lab/lab-origins.js";
 import { type ListeningServer, releasedPort, startPlainServer, startTlsServer } from "../../src/lab/lab-servers.js";
@@ -191,6 +194,157 @@ describe("pure pieces", () => {
       }),
       /SSL mode flexible talks http/,
     );
+  });
+});
+
+/** Feeds `raw` whole, then one byte at a time: both must reach the same verdict. */
+function readHead(raw: string): HeadProgress {
+  const whole = new ResponseHeadReader().push(Buffer.from(raw, "latin1"));
+  const reader = new ResponseHeadReader();
+  let split: HeadProgress = { kind: "partial" };
+  for (const byte of Buffer.from(raw, "latin1")) {
+    split = reader.push(Buffer.from([byte]));
+    if (split.kind !== "partial") break;
+  }
+  assert.deepEqual(
+    split.kind === "complete" ? { ...split, rest: Buffer.alloc(0) } : split,
+    whole.kind === "complete" ? { ...whole, rest: Buffer.alloc(0) } : whole,
+    JSON.stringify(raw.slice(0, 60)),
+  );
+  return whole;
+}
+
+describe("the edge's own response reader (httparse's rules, as pingora configures them)", () => {
+  const head = (status: string, fields: readonly string[], body = ""): string =>
+    `${status}\r\n${fields.map((field) => `${field}\r\n`).join("")}\r\n${body}`;
+  const accepted: Array<[string, string, number, Array<[string, string]>]> = [
+    ["plain", head("HTTP/1.1 200 OK", ["A: 1"], "body"), 200, [["A", "1"]]],
+    ["no reason phrase", head("HTTP/1.1 204", ["A: 1"]), 204, [["A", "1"]]],
+    ["bare LF line ends", "HTTP/1.0 200 OK\nA: 1\n\n", 200, [["A", "1"]]],
+    ["empty lines before the status line", `\r\n${head("HTTP/1.1 200 OK", ["A: 1"])}`, 200, [["A", "1"]]],
+    ["whitespace before the colon", head("HTTP/1.1 200 OK", ["Server \t: lab"]), 200, [["Server", "lab"]]],
+    [
+      "obs-fold",
+      head("HTTP/1.1 200 OK", ["A: one", "\t two", "B: 2"]),
+      200,
+      [
+        ["A", "one two"],
+        ["B", "2"],
+      ],
+    ],
+    ["obs-text in a value", head("HTTP/1.1 200 OK", ["A: caf\xe9"]), 200, [["A", "caf\xe9"]]],
+    [
+      "interim 100 and 103",
+      head("HTTP/1.1 100 Continue", []) +
+        head("HTTP/1.1 103 Early Hints", ["Link: </a>"]) +
+        head("HTTP/1.1 200 OK", ["A: 1"]),
+      200,
+      [["A", "1"]],
+    ],
+    [
+      "256 fields",
+      head(
+        "HTTP/1.1 200 OK",
+        Array.from({ length: 256 }, (_, i) => `F${i}: ${i}`),
+      ),
+      200,
+      Array.from({ length: 256 }, (_, i): [string, string] => [`F${i}`, String(i)]),
+    ],
+  ];
+  for (const [name, raw, status, fields] of accepted) {
+    test(`accepts: ${name}`, () => {
+      const progress = readHead(raw);
+      assert.equal(progress.kind, "complete");
+      assert.ok(progress.kind === "complete");
+      assert.equal(progress.head.status, status);
+      assert.deepEqual(progress.head.fields, fields);
+    });
+  }
+  test("keeps what follows the head for the body", () => {
+    const progress = readHead(head("HTTP/1.1 200 OK", ["A: 1"], "body"));
+    assert.equal(progress.kind === "complete" && progress.rest.toString(), "body");
+  });
+
+  const refused: Array<[string, string, boolean]> = [
+    ["HTTP/0.9 (no status line)", "<html>hello</html>\n", false],
+    ["HTTP/2.0 in a status line", head("HTTP/2.0 200 OK", ["A: 1"]), false],
+    ["a status under 100", head("HTTP/1.1 099 Odd", ["A: 1"]), false],
+    ["two spaces after the version", head("HTTP/1.1  200 OK", ["A: 1"]), false],
+    ["a line without a colon", head("HTTP/1.1 200 OK", ["A 1"]), false],
+    ["NUL in a value", head("HTTP/1.1 200 OK", ["A: a\x00b"]), false],
+    ["a lone CR in a value", head("HTTP/1.1 200 OK", ["A: a\rb"]), false],
+    ["a continuation line first", head("HTTP/1.1 200 OK", [" A: 1"]), false],
+    ["no field at all", head("HTTP/1.1 200 OK", []), false],
+    [
+      "257 fields",
+      head(
+        "HTTP/1.1 200 OK",
+        Array.from({ length: 257 }, (_, i) => `F${i}: ${i}`),
+      ),
+      false,
+    ],
+    ["a head over 128 KiB", head("HTTP/1.1 200 OK", [`A: ${"v".repeat(MAX_HEAD_BYTES)}`]), true],
+    ["128 KiB without an end", `HTTP/1.1 200 OK\r\nA: ${"v".repeat(MAX_HEAD_BYTES)}`, true],
+  ];
+  for (const [name, raw, tooLarge] of refused) {
+    test(`refuses: ${name}`, () => {
+      const progress = new ResponseHeadReader().push(Buffer.from(raw, "latin1"));
+      assert.equal(progress.kind, "invalid");
+      assert.equal(progress.kind === "invalid" && progress.tooLarge, tooLarge);
+    });
+  }
+
+  test("body framing: Transfer-Encoding wins, Content-Length values must agree", () => {
+    const framing = (fields: Array<[string, string]>, status = 200, method = "GET") =>
+      bodyFraming({ version: "1.1", status, reason: "", fields }, method);
+    assert.deepEqual(
+      framing([
+        ["Content-Length", "5"],
+        ["Transfer-Encoding", "chunked"],
+      ]),
+      { ok: true, framing: { kind: "chunked" } },
+    );
+    assert.deepEqual(framing([["Transfer-Encoding", "gzip"]]), { ok: true, framing: { kind: "close" } });
+    assert.deepEqual(
+      framing([
+        ["Content-Length", "42, 42"],
+        ["content-length", "42"],
+      ]),
+      { ok: true, framing: { kind: "length", length: 42 } },
+    );
+    assert.equal(
+      framing([
+        ["Content-Length", "5"],
+        ["Content-Length", "6"],
+      ]).ok,
+      false,
+    );
+    assert.equal(framing([["Content-Length", "-1"]]).ok, false);
+    assert.deepEqual(framing([["Content-Length", "5"]], 200, "HEAD"), { ok: true, framing: { kind: "none" } });
+    assert.deepEqual(framing([["Content-Length", "5"]], 304), { ok: true, framing: { kind: "none" } });
+    assert.deepEqual(framing([["A", "1"]]), { ok: true, framing: { kind: "close" } });
+  });
+
+  test("the chunked decoder gives the same bytes however the input is split, and refuses garbage", () => {
+    const body = Buffer.from("6\r\nhello \r\n4;ext=1\r\nlab\n\r\n0\r\nX-T: 1\r\n\r\nextra", "latin1");
+    const whole = new ChunkedDecoder().push(body);
+    assert.ok(whole.kind === "data" && whole.done);
+    assert.equal(Buffer.concat(whole.chunks).toString(), "hello lab\n");
+    assert.equal(whole.rest.toString(), "extra");
+    const decoder = new ChunkedDecoder();
+    const parts: Buffer[] = [];
+    let done = false;
+    for (const byte of body.subarray(0, body.length - 5)) {
+      const progress = decoder.push(Buffer.from([byte]));
+      assert.ok(progress.kind === "data");
+      parts.push(...progress.chunks);
+      done = progress.done;
+    }
+    assert.equal(done, true);
+    assert.equal(Buffer.concat(parts).toString(), "hello lab\n");
+    assert.equal(new ChunkedDecoder().push(Buffer.from("zz\r\n")).kind, "invalid");
+    assert.equal(new ChunkedDecoder().push(Buffer.from("2\r\nokX")).kind, "invalid");
+    assert.equal(new ChunkedDecoder().push(Buffer.from("1".repeat(5000))).kind, "invalid");
   });
 });
 
@@ -423,11 +577,24 @@ describe("a fake edge in front of misbehaving origins", () => {
       assert.equal(answer.headers.server, "cloudflare");
       assert.match(String(answer.headers["cf-ray"]), RAY);
       assert.match(answer.body, new RegExp(`<span class="code-label">Error code ${status}</span>`));
+      assert.match(String(answer.headers["server-timing"]), /^cfEdge;dur=\d+, cfOrigin;dur=\d+$/);
       const entry = logEntryFor(answer.headers["cf-ray"]);
       assert.equal(entry.status, status);
       assert.equal(entry.originOutcome, outcome);
     });
   }
+
+  test("HEAD gets the origin's head and no body; a body over the cap gets 413 before any origin is contacted", async () => {
+    const head = await go("healthy", { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers["content-length"], "6");
+    assert.equal(head.body, "");
+    const before = recording.requests.length;
+    const tooLarge = await go("healthy", { method: "POST", body: "x".repeat(1024 * 1024 + 1) });
+    assert.equal(tooLarge.status, 413);
+    assert.equal(recording.requests.length, before);
+    assert.equal(logEntryFor(tooLarge.headers["cf-ray"]).originOutcome, "not_contacted");
+  });
 
   test("a 20 KB header block passes (128 KiB is today's limit); 140 KB does not", async () => {
     const answer = await go("head-20kb");
