@@ -4,6 +4,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { connect, createServer, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { FINDING_CATALOGUE } from "../../src/findings/catalogue.js";
 import { generateLabCertificates, type LabCertificates } from "../../src/lab/certificates.js";
 import { bodyFraming } from "../../src/lab/edge/body-framing.js";
 import { ChunkedDecoder } from "../../src/lab/edge/chunked-decoder.js";
@@ -15,6 +16,7 @@ import { negotiateErrorFormat } from "../../src/lab/edge/negotiate-format.js";
 import { classifyConnectError, FAILURE_STATUS } from "../../src/lab/edge/origin-outcomes.js";
 import { type HeadProgress, MAX_HEAD_BYTES, ResponseHeadReader } from "../../src/lab/edge/response-head.js";
 import { startUnansweredPort } from "../../src/lab/edge/unanswered-port.js";
+import { startLab } from "../../src/lab/lab.js";
 import { type Reply, rawResponse } from "../../src/lab/lab-origins.js";
 import { type ListeningServer, releasedPort, startPlainServer, startTlsServer } from "../../src/lab/lab-servers.js";
 
@@ -816,6 +818,88 @@ describe("timeouts, on an edge with short deadlines", { concurrency: true }, () 
     assert.equal(edge.log.find((entry) => entry.ray === answer.headers["cf-ray"])?.originOutcome, "connect_timeout");
   });
 });
+
+describe("the lab's catalogue through the fake edge", () => {
+  /**
+   * Where the edge, by today's published rules, answers other than the finding's `edgeStatus`
+   * (or a pass-through when the origin is healthy), and why. Anything else is a disagreement
+   * between diag520's verdict and its second implementation.
+   */
+  const EXPECTED_DIFFERENCES: Readonly<Record<string, { status: number; why: string }>> = {
+    "headers-too-large": { status: 200, why: "20 KB is over diag520's 8 KB default, under today's 128 KB" },
+    "headers-over-custom-limit": { status: 200, why: "the 4 KB limit is the user's --max-header-size" },
+    "truncated-body": { status: 200, why: "the edge streams: the status is out before the body falls short" },
+  };
+  /** Covered, with a short deadline, by the timeouts suite; here the edge waits 10 s. */
+  const SKIPPED = new Set(["response-timeout"]);
+
+  test("every served origin gets the status its findings predict", async () => {
+    const lab = await startLab();
+    const served = lab.origins.filter(
+      (running) =>
+        running.port !== null && running.origin.server.kind !== "dns-only" && !SKIPPED.has(running.origin.name),
+    );
+    const edge = await startFakeEdge({
+      tls: { certPem: lab.certificates.valid.chainPem, keyPem: lab.certificates.valid.keyPem },
+      originCaPem: [lab.certificates.caPem],
+      sourceAddress: CDN_ADDRESS,
+      connectTimeoutMs: 10_000,
+      readTimeoutMs: 10_000,
+      routes: served.map((running) => ({
+        hostname: running.hostname,
+        origin: { address: "127.0.0.1", port: running.port ?? 0, scheme: running.origin.scheme },
+        sslMode: running.origin.scheme === "http" ? "flexible" : "strict",
+      })),
+    });
+    try {
+      const outcomes = await Promise.all(
+        served.map(async (running) => {
+          const method = running.origin.extraArgs?.includes("HEAD") ? "HEAD" : "GET";
+          const status = await firstStatus(edge, lab.certificates.caPem, running.hostname, method);
+          const predicted: Array<number | null> = running.origin.expectedCodes.map(
+            (code) => FINDING_CATALOGUE[code].edgeStatus,
+          );
+          return { name: running.origin.name, status, predicted };
+        }),
+      );
+      for (const { name, status, predicted } of outcomes) {
+        const difference = EXPECTED_DIFFERENCES[name];
+        if (difference !== undefined) assert.equal(status, difference.status, `${name}: ${difference.why}`);
+        else if (predicted.length > 0)
+          assert.ok(predicted.includes(status), `${name}: edge ${status}, findings predict ${predicted.join(", ")}`);
+        else assert.ok(status < 520, `${name}: healthy, but the edge answered ${status}`);
+      }
+    } finally {
+      await edge.close();
+      await lab.close();
+    }
+  });
+});
+
+/** The status the visitor got, even when the body is then cut. */
+function firstStatus(edge: FakeEdge, ca: string, name: string, method: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: "127.0.0.1",
+        port: edge.httpsPort,
+        servername: name,
+        ca,
+        agent: false,
+        maxHeaderSize: 256 * 1024,
+        method,
+        headers: { host: name },
+      },
+      (res) => {
+        resolve(res.statusCode ?? 0);
+        res.on("error", () => {});
+        res.resume();
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 test("close() ends keep-alive visitor connections and leaves no socket open", async () => {
   const before = socketKinds();

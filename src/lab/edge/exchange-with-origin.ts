@@ -105,8 +105,16 @@ export function exchangeWithOrigin(spec: OriginExchangeSpec): Promise<OriginExch
         failHead("invalid_response", framing.reason, head.status);
         return;
       }
-      phase = "body";
       decode = decoderFor(framing.framing);
+      // Body bytes that came in the same read as the head are decoded before anything is
+      // committed to the visitor: a body already broken there is a 520, not a cut connection.
+      const early: Buffer[] = [];
+      const earlyOutcome = rest.length > 0 ? decode(rest, (data) => early.push(data)) : false;
+      if (earlyOutcome instanceof Error) {
+        failHead("invalid_response", earlyOutcome.message, head.status);
+        return;
+      }
+      phase = "body";
       closeDelimited = framing.framing.kind === "close";
       body = new Readable({
         read: () => {
@@ -117,9 +125,14 @@ export function exchangeWithOrigin(spec: OriginExchangeSpec): Promise<OriginExch
           callback(error);
         },
       });
+      // The body can fail before the caller pipes it: that must reach the caller's pipeline,
+      // never crash the process.
+      body.on("error", () => {});
+      for (const data of early) if (!body.push(data)) socket.pause();
       resolve({ kind: "response", head, framing: framing.framing, body });
-      if (framing.framing.kind === "none") endBody(null);
-      else if (rest.length > 0) feedBody(rest);
+      const empty =
+        framing.framing.kind === "none" || (framing.framing.kind === "length" && framing.framing.length === 0);
+      if (empty || earlyOutcome === true) endBody(null);
     };
 
     socket.on("data", (chunk: Buffer) => {
