@@ -138,6 +138,7 @@ const HEALTHY = rawResponse(
   ["Content-Type: text/plain", "Content-Length: 6", "Connection: close"],
   "hello\n",
 );
+const BIG = 2 * 1024 * 1024;
 const closeWith = (bytes: string): Reply => ({ bytes, after: "close" });
 const cookies = (count: number, size: number): string[] =>
   Array.from({ length: count }, (_, i) => `Set-Cookie: c${i}=${"v".repeat(size)}; Path=/`);
@@ -379,7 +380,9 @@ describe("a fake edge in front of misbehaving origins", () => {
     "conflicting-length",
     "no-fields",
     "firewall-reset",
+    "firewall-tls",
     "chunked",
+    "big-body",
   ];
   let certificates: LabCertificates;
   let edge: FakeEdge;
@@ -387,6 +390,7 @@ describe("a fake edge in front of misbehaving origins", () => {
   let recording: RecordingOrigin;
   let cachedOrigin: RecordingOrigin;
   let firewall: ListeningServer;
+  let firewallTls: ListeningServer;
   const closers: Array<() => Promise<void>> = [];
   const go = (name: string, options?: VisitOptions): Promise<Visit> => visit(edge, ca, host(name), options);
 
@@ -409,10 +413,17 @@ describe("a fake edge in front of misbehaving origins", () => {
       rawResponse("HTTP/1.1 200 OK", ["Content-Length: 7", "Connection: close"], "cached\n"),
     );
     firewall = await startFirewalledServer({ blockedAddress: CDN_ADDRESS, action: "reset", reply: closeWith(HEALTHY) });
+    firewallTls = await startFirewalledServer({
+      blockedAddress: CDN_ADDRESS,
+      action: "reset",
+      reply: closeWith(HEALTHY),
+      tls: { key: certificates.valid.keyPem, cert: certificates.valid.chainPem },
+    });
     closers.push(
       () => recording.close(),
       () => cachedOrigin.close(),
       () => firewall.close(),
+      () => firewallTls.close(),
     );
     const http = (port: number) => ({ address: "127.0.0.1", port, scheme: "http" as const });
     const https = (port: number) => ({ address: "127.0.0.1", port, scheme: "https" as const });
@@ -462,6 +473,11 @@ describe("a fake edge in front of misbehaving origins", () => {
         flexible("conflicting-length", await plain(withFields(["Content-Length: 3"]))),
         flexible("no-fields", await plain(closeWith("HTTP/1.1 200 OK\r\n\r\nbody"))),
         flexible("firewall-reset", firewall.port),
+        { hostname: host("firewall-tls"), origin: https(firewallTls.port), sslMode: "full" },
+        flexible(
+          "big-body",
+          await plain(closeWith(rawResponse("HTTP/1.1 200 OK", [`Content-Length: ${BIG}`], "b".repeat(BIG)))),
+        ),
         flexible(
           "chunked",
           await plain(
@@ -570,6 +586,7 @@ describe("a fake edge in front of misbehaving origins", () => {
     { name: "conflicting-length", status: 520, outcome: "invalid_response", retryAfter: "60" },
     { name: "no-fields", status: 520, outcome: "invalid_response", retryAfter: "60" },
     { name: "firewall-reset", status: 520, outcome: "reset", retryAfter: "60" },
+    { name: "firewall-tls", status: 525, outcome: "tls_failed", retryAfter: undefined },
   ];
   for (const { name, status, outcome, retryAfter } of statusCases) {
     test(`${name}: ${status} (${outcome}), Retry-After ${retryAfter ?? "absent"}`, async () => {
@@ -616,6 +633,27 @@ describe("a fake edge in front of misbehaving origins", () => {
     const folded = await go("obs-fold");
     assert.equal(folded.status, 200);
     assert.equal(folded.headers["x-lab"], "one two");
+  });
+
+  test("a 2 MiB body streams through whole", async () => {
+    const answer = await go("big-body");
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.length, BIG);
+  });
+
+  test("the TLS firewalled origin resets the CDN's address before the handshake and serves a direct visitor", async () => {
+    const direct = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(
+        { host: "127.0.0.1", port: firewallTls.port, servername: host("firewall-tls"), ca, agent: false },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    assert.equal(direct, 200);
   });
 
   test("a chunked body is decoded and re-framed for the visitor", async () => {

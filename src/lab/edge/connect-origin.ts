@@ -87,7 +87,12 @@ export function connectToOrigin(spec: OriginConnectSpec): Promise<OriginConnectR
       current.destroy();
       finish({ kind: "failed", failure, detail });
     };
-    const onConnectError = (error: unknown): void => fail(classifyConnectError(error), describe(error));
+    const onConnectError = (error: unknown): void => {
+      const failure = classifyConnectError(error);
+      // A reset reported by connect() came after the kernel's handshake: with TLS to do, it is
+      // what a reset at the start of the TLS handshake is (525), whichever the event loop saw first.
+      fail(failure === "reset" && spec.tls !== null ? "tls_failed" : failure, describe(error));
+    };
     // destroy() (the edge closing) ends a pending connect with 'close' and no 'error'.
     const onClose = (): void => fail("connect_failed", "connection closed before it was established");
     tcp.once("error", onConnectError);

@@ -4,12 +4,15 @@
  * origin being contacted: a cache key that ignores the query string (cloudflare-docs
  * `cache/how-to/cache-keys`). It stages the trap for a diagnosis: an answer with
  * `cf-cache-status: HIT` proves nothing about the origin, and a cache-busting query does not
- * help here. Bodies over the cap are served but not kept, so memory stays bounded.
+ * help here. Bodies over 1 MiB, and paths past the 256th, are served but not kept: memory stays
+ * bounded.
  */
 import { type Readable, Transform } from "node:stream";
 import type { HeaderList } from "./edge-answer.js";
 
 export const MAX_CACHED_BODY_BYTES = 1024 * 1024;
+/** Paths kept at most: past that, answers are served but no longer kept. */
+export const MAX_CACHED_ANSWERS = 256;
 
 export interface CachedAnswer {
   readonly status: number;
@@ -33,7 +36,8 @@ export class EdgeCache {
 
   /** Keeps `answer` unless an earlier one is already there (the first one wins). */
   store(key: string, answer: CachedAnswer): void {
-    if (!this.answers.has(key) && answer.body.length <= MAX_CACHED_BODY_BYTES) this.answers.set(key, answer);
+    if (this.answers.has(key) || this.answers.size >= MAX_CACHED_ANSWERS) return;
+    if (answer.body.length <= MAX_CACHED_BODY_BYTES) this.answers.set(key, answer);
   }
 }
 

@@ -75,6 +75,16 @@ export function exchangeWithOrigin(spec: OriginExchangeSpec): Promise<OriginExch
     let decode: BodyDecoder = () => true;
     let closeDelimited = false;
 
+    // While the visitor is slow the edge does not read, and a read that is not waited for
+    // cannot time out (pingora times each read it awaits): the timer stops with the reading.
+    const pause = (): void => {
+      socket.pause();
+      socket.setTimeout(0);
+    };
+    const resume = (): void => {
+      socket.setTimeout(spec.readTimeoutMs);
+      socket.resume();
+    };
     const failHead = (failure: OriginFailure, detail: string, originStatus: number | null = null): void => {
       if (phase !== "head") return;
       phase = "done";
@@ -90,7 +100,7 @@ export function exchangeWithOrigin(spec: OriginExchangeSpec): Promise<OriginExch
     };
     const feedBody = (chunk: Buffer): void => {
       const outcome = decode(chunk, (data) => {
-        if (body?.push(data) === false) socket.pause();
+        if (body?.push(data) === false) pause();
       });
       if (outcome instanceof Error) endBody(outcome);
       else if (outcome) endBody(null);
@@ -118,7 +128,7 @@ export function exchangeWithOrigin(spec: OriginExchangeSpec): Promise<OriginExch
       closeDelimited = framing.framing.kind === "close";
       body = new Readable({
         read: () => {
-          socket.resume();
+          resume();
         },
         destroy: (error, callback) => {
           socket.destroy();
@@ -128,7 +138,7 @@ export function exchangeWithOrigin(spec: OriginExchangeSpec): Promise<OriginExch
       // The body can fail before the caller pipes it: that must reach the caller's pipeline,
       // never crash the process.
       body.on("error", () => {});
-      for (const data of early) if (!body.push(data)) socket.pause();
+      for (const data of early) if (!body.push(data)) pause();
       resolve({ kind: "response", head, framing: framing.framing, body });
       const empty =
         framing.framing.kind === "none" || (framing.framing.kind === "length" && framing.framing.length === 0);
@@ -159,10 +169,11 @@ export function exchangeWithOrigin(spec: OriginExchangeSpec): Promise<OriginExch
       failHead("reset", "connection closed");
       endBody(new Error("origin connection closed before the body ended"));
     });
-    socket.setTimeout(spec.readTimeoutMs, () => {
+    socket.on("timeout", () => {
       failHead("read_timeout", `no byte from the origin for ${spec.readTimeoutMs} ms`);
       endBody(new Error(`origin read timeout (${spec.readTimeoutMs} ms) in the body`));
     });
+    socket.setTimeout(spec.readTimeoutMs);
     socket.write(spec.request);
   });
 }
