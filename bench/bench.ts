@@ -3,7 +3,8 @@
  * in one run, and says for each whether it is met.
  *
  *   node dist/bench/bench.js [--runs 30] [--hostile-runs 3] [--no-unbundled]
- *                            [--fleet-targets 1000] [--fleet-runs 3] [--only fleet]
+ *                            [--fleet-targets 1000] [--fleet-runs 3]
+ *                            [--series-samples 2000] [--curl-runs 100] [--only fleet|series]
  *
  * Start-up and the healthy diagnosis are timed as wall time from spawn to exit, the commands
  * interleaved (node -e 0, diag520 --version, diag520 <healthy>, curl, then again) so that load
@@ -21,6 +22,7 @@ import { cliVariant } from "./cli-variant.js";
 import { measureFleet } from "./fleet-bench.js";
 import { type HostileLab, type RunningHostileOrigin, startHostileOrigins } from "./hostile-origins.js";
 import { type Command, interleave, killAllChildren, peakMemoryMethod, runProcess } from "./run-process.js";
+import { measureSeries } from "./series.js";
 import { type Summary, summarise } from "./stats.js";
 
 const BIN = fileURLToPath(new URL("../../bin/diag520.js", import.meta.url));
@@ -54,8 +56,19 @@ interface Settings {
   readonly compareUnbundled: boolean;
   readonly fleetTargets: number;
   readonly fleetRuns: number;
-  /** `--only fleet`: just the fleet section (it is the slowest to run). */
-  readonly onlyFleet: boolean;
+  /** Warm samples timed in process, and curl runs beside them (bench/series.ts). */
+  readonly seriesSamples: number;
+  readonly curlRuns: number;
+  /** `--only fleet` or `--only series`: just that section (each is slow to run); null for all. */
+  readonly only: "fleet" | "series" | null;
+}
+
+function parseOnly(argv: readonly string[]): Settings["only"] {
+  const index = argv.indexOf("--only");
+  if (index === -1) return null;
+  const section = argv[index + 1];
+  if (section === "fleet" || section === "series") return section;
+  throw new Error("--only wants fleet or series");
 }
 
 function parseSettings(argv: readonly string[]): Settings {
@@ -71,7 +84,9 @@ function parseSettings(argv: readonly string[]): Settings {
     compareUnbundled: !argv.includes("--no-unbundled"),
     fleetTargets: value("--fleet-targets", 1000),
     fleetRuns: value("--fleet-runs", 3),
-    onlyFleet: argv.includes("--only") && argv[argv.indexOf("--only") + 1] === "fleet",
+    seriesSamples: value("--series-samples", 2000),
+    curlRuns: value("--curl-runs", 100),
+    only: parseOnly(argv),
   };
 }
 
@@ -368,21 +383,27 @@ async function main(): Promise<void> {
   console.log(`diag520 loads: ${variant}`);
   const budgets: Budget[] = [];
   try {
-    if (!settings.onlyFleet) {
+    if (settings.only === null) {
       printStartup(await measureStartup(settings, budgets), settings);
       await measureHostile(settings, budgets);
     }
-    const register = (close: () => Promise<void>) => {
-      openServers.add(close);
-      return () => openServers.delete(close);
-    };
-    await measureFleet(
-      { targets: settings.fleetTargets, runs: settings.fleetRuns, concurrency: 16, servers: 5 },
-      BIN,
-      NODE,
-      budgets,
-      register,
-    );
+    if (settings.only !== "series") {
+      const register = (close: () => Promise<void>) => {
+        openServers.add(close);
+        return () => openServers.delete(close);
+      };
+      await measureFleet(
+        { targets: settings.fleetTargets, runs: settings.fleetRuns, concurrency: 16, servers: 5 },
+        BIN,
+        NODE,
+        budgets,
+        register,
+      );
+    }
+    if (settings.only !== "fleet") {
+      const series = { samples: settings.seriesSamples, curlRuns: settings.curlRuns, memorySamples: [100, 1000, 3000] };
+      for (const line of await measureSeries(series, budgets)) console.log(line);
+    }
   } finally {
     killAllChildren();
   }

@@ -11,6 +11,7 @@ import type { Finding } from "../findings/catalogue.js";
 import type { EvidenceValue } from "../findings/evidence.js";
 import type { HttpFacts, LegPhaseResult, Report } from "../report/schema.js";
 import { escapeForTerminal, escapeWireText, neutraliseWorkflowCommands } from "../text/escape.js";
+import { seriesSection } from "./markdown-series.js";
 
 export interface MarkdownEnvironment {
   readonly version: string;
@@ -243,6 +244,7 @@ function reproduceSection(report: Report): string[] {
 export function renderMarkdownReport(report: Report, env: MarkdownEnvironment): string {
   const sections = [
     verdictSection(report, env.exitCode),
+    seriesSection(report.series),
     findingsSection(report),
     causesSection(report),
     notCheckedSection(report),

@@ -31,7 +31,8 @@ export type CauseId =
   | "proxy_in_path"
   | "intermittent_routing"
   | "client_certificates"
-  | "wrong_service";
+  | "wrong_service"
+  | "one_member_failing";
 
 export const CAUSES = {
   origin_down: {
@@ -181,6 +182,27 @@ export const CAUSES = {
       },
     ],
   },
+  one_member_failing: {
+    title:
+      "One of several servers behind the origin (a DNS round robin, a load balancer's pool, a worker process) fails while the others answer",
+    likelihood: "medium",
+    fixes: [
+      {
+        action:
+          "Find the failing member: run diag520 --repeat against the origin's name (each address is counted apart), or read the load balancer's per-backend error counters",
+        effort: "easy",
+      },
+      {
+        action:
+          "Take the failing member out of rotation, then compare its deployment, configuration and certificate with a healthy one",
+        effort: "medium",
+      },
+      {
+        action: "Turn on active health checks in the load balancer, so that a failing member leaves the pool by itself",
+        effort: "medium",
+      },
+    ],
+  },
 } as const satisfies Record<CauseId, Cause>;
 
 /**
@@ -269,4 +291,26 @@ export const CAUSES_BY_FINDING = {
   "http.body_timeout": [["origin_down", "medium"]],
   "http.body_read_capped": [],
   "http.origin_error": [["origin_down", "high"]],
+  // A pattern across samples: the causes that fail in that shape, and how likely given it.
+  "series.intermittent": [
+    ["origin_down", "high"],
+    ["firewall_blocking", "high"],
+    ["one_member_failing", "medium"],
+    ["intermittent_routing", "low"],
+  ],
+  "series.bursty": [
+    ["firewall_blocking", "high"],
+    ["origin_down", "medium"],
+    ["intermittent_routing", "low"],
+  ],
+  "series.periodic": [
+    ["one_member_failing", "high"],
+    ["origin_down", "low"],
+  ],
+  "series.degrading": [["origin_down", "high"]],
+  "series.slow_before_failing": [["origin_down", "high"]],
+  "series.address_fails": [
+    ["one_member_failing", "high"],
+    ["dns_misconfigured", "medium"],
+  ],
 } as const satisfies Record<FindingCode, CauseSupport>;

@@ -17,6 +17,18 @@ export const MAX_CONCURRENCY = 256;
 /** A hostname that validates and is never used: the run's flags are checked once with it (RFC 2606). */
 const FLAGS_CHECK_HOSTNAME = "batch.invalid";
 
+/** The program's options that a batch refuses or has its own of, kept out of its help. */
+const SINGLE_RUN_ONLY = [
+  "--har",
+  "--report",
+  "--version",
+  "--repeat",
+  "--for",
+  "--interval",
+  "--concurrency",
+  "--tolerate",
+];
+
 export interface BatchOwnOptions {
   concurrency?: string;
   batchMaxTime?: string;
@@ -83,7 +95,7 @@ export function registerBatchCommand(
       // The program's options that apply to every line; the single run's outputs do not.
       visibleGlobalOptions: (command) =>
         (command.parent?.options ?? []).filter(
-          (option) => !option.hidden && !["--har", "--report", "--version"].includes(option.long ?? ""),
+          (option) => !option.hidden && !SINGLE_RUN_ONLY.includes(option.long ?? ""),
         ),
       formatItemList(heading, items, helper) {
         const title = heading === "Global Options:" ? "Options for every target (as for one diagnosis):" : heading;
@@ -112,18 +124,32 @@ export function toBatchCommand(
       );
     }
   }
+  for (const [flag, value] of [
+    ["--repeat", raw.repeat],
+    ["--for", raw.for],
+    ["--interval", raw.interval],
+    ["--tolerate", raw.tolerate],
+  ] as const) {
+    if (value !== undefined) {
+      throw new UsageError(
+        `${flag} samples one target as a series (diag520 <hostname> ${flag} …); a batch diagnoses each line once`,
+      );
+    }
+  }
   if (input === "") throw new UsageError("give the file of targets, or - to read them from stdin");
+  // --concurrency, --batch-max-time and --input-format are the batch's own: the lines never see them.
+  const { concurrency, batchMaxTime, inputFormat, ...flags } = raw;
   return {
     kind: "batch",
     input,
-    inputFormat: raw.inputFormat === undefined ? null : parseInputFormat(raw.inputFormat),
-    concurrency: raw.concurrency === undefined ? DEFAULT_CONCURRENCY : parseConcurrency(raw.concurrency),
-    batchDeadlineMs: raw.batchMaxTime === undefined ? null : parseSeconds(raw.batchMaxTime, "--batch-max-time"),
+    inputFormat: inputFormat === undefined ? null : parseInputFormat(inputFormat),
+    concurrency: concurrency === undefined ? DEFAULT_CONCURRENCY : parseConcurrency(concurrency),
+    batchDeadlineMs: batchMaxTime === undefined ? null : parseSeconds(batchMaxTime, "--batch-max-time"),
     format: batchFormat(raw),
     metricsPath: metricsPath(raw),
     color: raw.color,
-    flags: raw,
-    settings: toSettings(FLAGS_CHECK_HOSTNAME, raw),
+    flags,
+    settings: toSettings(FLAGS_CHECK_HOSTNAME, flags),
   };
 }
 

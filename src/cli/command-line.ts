@@ -19,9 +19,11 @@ import {
   parseUserAgent,
 } from "../input/arguments.js";
 import { readCaFile } from "../input/ca-file.js";
+import { parseSeriesPlan } from "../input/series-arguments.js";
 import { parseTarget } from "../input/target.js";
 import { describeCommanderError } from "../input/usage-message.js";
 import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest } from "../options.js";
+import type { SeriesPlan } from "../series/series-plan.js";
 import { addServeCommand, type ServeSettings } from "../serve/serve-command.js";
 import { VERSION } from "../version.js";
 import { type BatchCommand, registerBatchCommand, toBatchCommand } from "./batch-command-line.js";
@@ -52,6 +54,8 @@ export type ParsedCommand =
       readonly request: DiagnoseRequest;
       readonly options: DiagnoseSettings;
       readonly output: OutputChoice;
+      /** --repeat / --for: sample the request as a series; null for a single run. */
+      readonly series: SeriesPlan | null;
     }
   | { readonly kind: "schema" }
   | { readonly kind: "lab"; readonly demo: boolean; readonly json: boolean }
@@ -77,6 +81,11 @@ export interface RawOptions {
   maxBody?: string;
   caFile?: string;
   dnsServer?: string;
+  repeat?: string;
+  for?: string;
+  interval?: string;
+  concurrency?: string;
+  tolerate?: string;
   json?: boolean;
   color?: boolean;
   verbose?: boolean;
@@ -96,13 +105,14 @@ Examples:
   diag520 example.com --origin 2001:db8::7 --path /login --header 'Cookie: a=b'
   diag520 example.com --origin 203.0.113.7 --scheme http   as SSL mode Flexible (port 80)
   diag520 batch origins.txt --format junit > diag520.xml   a list of targets, for CI (batch --help)
+  diag520 example.com --origin 203.0.113.7 --repeat 50   an intermittent 520
   diag520 lab                                              start the lab of broken origins
   diag520 schema                                           the JSON Schema of --json output
 
 Deadlines: as long as the edge waits (19 s to connect, 125 s for the response), unless --timeout.
-Exit codes: 0 nothing that would make the CDN fail, 1 at least one error finding, 2 usage or
-input error, 3 internal error, 4 no verdict (cut short by --max-time, origin not reached),
-130 interrupted (Ctrl-C).
+Exit codes: 0 nothing that would make the CDN fail, 1 at least one error finding (with
+--repeat or --for: an error rate above --tolerate), 2 usage or input error, 3 internal error,
+4 no verdict (cut short by --max-time, origin not reached), 130 interrupted (Ctrl-C).
 Environment: DIAG520_DNS_SERVER (as --dns-server), NO_COLOR, FORCE_COLOR, CI.`;
 
 /** The subcommands, for suggesting one when a bare word is mistyped. */
@@ -259,6 +269,31 @@ function buildProgram(output: OutputConfiguration, actions: Actions): Command {
         once("--dns-server"),
       ),
     )
+    .option(
+      "--repeat <n>",
+      "sample the request n times, each on its own connection (an intermittent fault)",
+      once("--repeat"),
+    )
+    .option(
+      "--for <duration>",
+      "sample the request for this long (90, 30s, 5m, 1h), or until --repeat is reached",
+      once("--for"),
+    )
+    .option(
+      "--interval <seconds>",
+      "from the start of one sample to the start of the next; 0 allowed (default: 1)",
+      once("--interval"),
+    )
+    .option(
+      "--concurrency <k>",
+      "samples in flight at once, to add load on purpose (1-16; default: 1, sequential)",
+      once("--concurrency"),
+    )
+    .option(
+      "--tolerate <rate>",
+      "error rate a series may reach and still exit 0, a fraction 0-1 (default: 0)",
+      once("--tolerate"),
+    )
     .option("--json", "print one JSON document on stdout (see: diag520 schema)")
     .option("--har <file>", "write an HTTP Archive (HAR 1.2) of the requests made; - for stdout", once("--har"))
     .option("--report <file>", "write a Markdown report to attach to a support ticket; - for stdout", once("--report"))
@@ -389,7 +424,7 @@ export function toDiagnoseCommand(targetInput: string, raw: RawOptions): Extract
     format,
     metricsPath: metricsPath(raw),
   };
-  return { kind: "diagnose", request, options, output };
+  return { kind: "diagnose", request, options, output, series: parseSeriesPlan(raw) };
 }
 
 /** One value from wherever the user gave it; two different ones are a contradiction, not a choice. */

@@ -60,8 +60,19 @@ export async function runDiagnosis(command: Extract<ParsedCommand, { kind: "diag
   };
   let diagnosis: Diagnosis;
   try {
-    const { diagnose } = await import("../diagnose.js");
-    diagnosis = await diagnose(request, options);
+    const series = command.series;
+    if (series === null) {
+      const { diagnose } = await import("../diagnose.js");
+      diagnosis = await diagnose(request, options);
+    } else {
+      const { diagnoseSeries } = await import("../series/diagnose-series.js");
+      const of = series.repeat === null ? "" : `/${series.repeat}`;
+      const onSampleStart = (leg: string, n: number) => {
+        current = null; // samples are counted, not timed phase by phase
+        progress?.update(`${leg} sample ${n}${of}…`);
+      };
+      diagnosis = await diagnoseSeries(request, { ...options, onSampleStart }, series);
+    }
   } finally {
     clearInterval(ticker);
     progress?.stop();

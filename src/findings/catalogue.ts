@@ -301,6 +301,78 @@ export const FINDING_CATALOGUE = {
     edgeStatus: null,
     evidence: { statusCode: "number", statusLine: "wire" },
   },
+  // Across the samples of a series (checks/series.ts): patterns, never a status of their own.
+  "series.intermittent": {
+    title: "The origin fails some requests and answers others",
+    edgeStatus: null,
+    evidence: {
+      samples: "number",
+      errors: "number",
+      rate: "number",
+      errorStreaks: "number",
+      longestStreak: "number",
+      firstErrorSample: "number",
+      lastErrorSample: "number",
+      codes: "string[]",
+      edgeStatuses: "number[]",
+      /** "periodic", "bursty" or "scattered" */
+      pattern: "string",
+    },
+  },
+  "series.bursty": {
+    title: "The failures come in bursts",
+    edgeStatus: null,
+    evidence: {
+      samples: "number",
+      errors: "number",
+      errorStreaks: "number",
+      longestStreak: "number",
+      expectedStreaks: "number",
+    },
+  },
+  "series.periodic": {
+    title: "One request in every few fails, at a regular spacing",
+    edgeStatus: null,
+    evidence: { samples: "number", errors: "number", every: "number", firstErrorSample: "number", addresses: "number" },
+  },
+  "series.degrading": {
+    title: "The origin gets worse over the series",
+    edgeStatus: null,
+    evidence: {
+      /** "latency" (answered samples slow down) or "error_rate" (failures grow) */
+      measure: "string",
+      samples: "number",
+      earlyMs: "number?",
+      lateMs: "number?",
+      rankCorrelation: "number?",
+      earlyErrorRate: "number",
+      lateErrorRate: "number",
+    },
+  },
+  "series.slow_before_failing": {
+    title: "The origin slows down before it fails",
+    edgeStatus: null,
+    evidence: {
+      errorStreaks: "number",
+      beforeFailureSamples: "number",
+      beforeFailureP50Ms: "number",
+      answeredP50Ms: "number",
+      ratio: "number",
+    },
+  },
+  "series.address_fails": {
+    title: "One of the origin's addresses fails while the others answer",
+    edgeStatus: null,
+    evidence: {
+      addresses: "string[]",
+      samples: "number",
+      errors: "number",
+      otherAddresses: "string[]",
+      otherSamples: "number",
+      otherErrors: "number",
+      codes: "string[]",
+    },
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type FindingCode = keyof typeof FINDING_CATALOGUE;

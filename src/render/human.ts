@@ -12,6 +12,7 @@ import type { EvidenceValue } from "../findings/evidence.js";
 import { formatEndpoint } from "../net/endpoint.js";
 import type { LegPhaseResult, LegReport, Report, Resolution } from "../report/schema.js";
 import { escapeLineForTerminal, escapeWireText, neutraliseWorkflowCommands } from "../text/escape.js";
+import { renderSeriesPicture } from "./series-picture.js";
 import type { Style } from "./style.js";
 import { wrap } from "./wrap.js";
 
@@ -76,6 +77,9 @@ export function renderHuman(
     });
     out.push("");
   }
+
+  // A series: every sample's mark, then the figures the verdict's rates come from.
+  if (report.series !== undefined) out.push(...renderSeriesPicture(report.series, style, width ?? 80), "");
 
   // Each leg's phases, after the resolution step.
   out.push(style.bold("Phases"));

@@ -13,6 +13,7 @@ import { FINDING_CATALOGUE, type Finding, type FindingCode } from "../findings/c
 import type { Evidence, EvidenceKind, EvidenceShape } from "../findings/evidence.js";
 import { LEG_NAMES } from "../legs/leg-name.js";
 import { SCHEMA_VERSION } from "./schema-version.js";
+import { seriesSchema } from "./series-schema.js";
 
 export { SCHEMA_VERSION };
 
@@ -253,6 +254,7 @@ export const reportSchema = z.object({
   verdict: verdictSchema,
   reproduce: z.object({ curl: z.string().describe("a curl command that makes the same request the same way") }),
   redacted: z.array(z.string()).describe("header names whose values were replaced by [REDACTED] in every output"),
+  series: seriesSchema.optional().describe("present when the request was sampled repeatedly (--repeat, --for)"),
 });
 
 /** What the CLI prints: a report plus the exit code the run ended with. */

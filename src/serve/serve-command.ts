@@ -40,7 +40,11 @@ export function addServeCommand(program: Command, onParsed: (settings: ServeSett
     .option("--concurrency <n>", `probes that run at once (default: ${SERVE_DEFAULTS.concurrency})`)
     .option("--queue <n>", `probes that may wait for a slot; more get 503 (default: ${SERVE_DEFAULTS.queueLength})`)
     .addHelpText("after", SERVE_EXAMPLES)
-    .action((raw: RawServeOptions) => onParsed(toServeSettings(raw)));
+    // The program has a --concurrency of its own (a series'), and it reads options wherever they
+    // stand, so serve's value may land on the program: read both, serve's first.
+    .action((_raw: RawServeOptions, command: Command) =>
+      onParsed(toServeSettings(command.optsWithGlobals<RawServeOptions>())),
+    );
 }
 
 export function toServeSettings(raw: RawServeOptions): ServeSettings {

@@ -125,6 +125,14 @@ describe("diag520 batch: rejected, one line each", () => {
       ["batch", "l", "--timeout", "-1"],
       "invalid --timeout '-1': give a number of seconds greater than 0, such as 10 or 2.5",
     ],
+    [
+      ["batch", "l", "--repeat", "5"],
+      "--repeat samples one target as a series (diag520 <hostname> --repeat …); a batch diagnoses each line once",
+    ],
+    [
+      ["--for", "30s", "batch", "l"],
+      "--for samples one target as a series (diag520 <hostname> --for …); a batch diagnoses each line once",
+    ],
     [["batch", "l", "--port", "0"], "invalid --port '0': ports run from 1 to 65535"],
     [["batch", "l", "--ca-file", "/nonexistent.pem"], "invalid --ca-file '/nonexistent.pem': cannot read it (ENOENT)"],
     [["batch", "l", "--bogus"], "unknown option '--bogus'; diag520 --help lists the options"],

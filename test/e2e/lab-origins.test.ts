@@ -12,6 +12,7 @@ import { diagnose } from "../../src/diagnose.js";
 import { type Lab, startLab } from "../../src/lab/lab.js";
 import { LAB_ORIGINS, type LabOrigin } from "../../src/lab/lab-origins.js";
 import { outputDocumentSchema, type Report, type ReportDocument } from "../../src/report/schema.js";
+import { diagnoseSeries } from "../../src/series/diagnose-series.js";
 import { runCli } from "../support/run-cli.js";
 
 const SERVED = LAB_ORIGINS.filter((o) => o.requires === undefined);
@@ -45,7 +46,10 @@ describe("every lab origin, diagnosed from its command line", { concurrency: 4 }
       assert.ok(running, `lab serves ${origin.name}`);
       const command = await parseCommandLine([...running.args, "--json"], {});
       assert.ok(command.kind === "diagnose");
-      const { report } = await diagnose(command.request, command.options);
+      const { report } =
+        command.series === null
+          ? await diagnose(command.request, command.options)
+          : await diagnoseSeries(command.request, command.options, command.series);
       const exitCode = exitCodeFor([report]);
       assertExpected(origin, report, exitCode);
       // What --json would print validates against the published schema.

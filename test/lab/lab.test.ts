@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { type ConnectionOptions, connect as connectTls, type TLSSocket } from "node:tls";
 import { type Lab, type RunningOrigin, startLab } from "../../src/lab/lab.js";
 import { LAB_ORIGINS, MISSING_ORIGIN_NAME } from "../../src/lab/lab-origins.js";
+import { PATTERNS } from "../../src/lab/patterns/patterns.js";
 
 const REQUEST = "GET / HTTP/1.1\r\nHost: lab\r\nUser-Agent: lab-test\r\n\r\n";
 
@@ -130,7 +131,9 @@ describe("a running lab", () => {
       lab.origins
         .filter((running) => running.port !== null)
         .map(async (running) => {
-          const socket = connect(running.port ?? 0, "127.0.0.1");
+          const server = running.origin.server;
+          const host = server.kind === "pattern" ? (PATTERNS[server.pattern].hosts[0] ?? "") : "127.0.0.1";
+          const socket = connect(running.port ?? 0, host);
           // events.once rejects with the socket's 'error'.
           const outcome = await once(socket, "connect").then(
             () => "connected",
