@@ -10,14 +10,18 @@ import { notCheckedFromHere } from "./causes/not-checked.js";
 import { rankCauses } from "./causes/rank-causes.js";
 import { phaseDeadlines } from "./cdn/edge-timeouts.js";
 import { checkLeg } from "./checks/check-leg.js";
+import { compareEdge } from "./checks/compare-edge.js";
+import { checkEdge } from "./checks/edge.js";
 import { checkResolution, isProxied } from "./checks/resolution.js";
 import { startDeadline, stopOf } from "./deadline.js";
 import type { Finding } from "./findings/catalogue.js";
 import { buildEdgeToOriginRequest, buildVisitorRequest, newRayId } from "./http/request.js";
+import { planEdgeLeg } from "./legs/edge-plan.js";
 import type { LegObservation } from "./legs/observation.js";
 import { originLegSpec } from "./legs/origin-leg.js";
 import { runLeg } from "./legs/run-leg.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "./options.js";
+import { edgeLegReport, notRunEdgeLegReport } from "./report/edge-leg-report.js";
 import { legReport, notRunLegReport } from "./report/leg-report.js";
 import { type Bodies, redactDiagnosis } from "./report/redact-report.js";
 import { resolutionReport } from "./report/resolution-report.js";
@@ -42,7 +46,8 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
   try {
     const deadlines = phaseDeadlines(options.timeoutMs);
     // One Ray ID per diagnosis, sent as the edge sends its own: the origin's logs can be searched for it.
-    const wire = buildEdgeToOriginRequest(request, buildVisitorRequest(request), newRayId(randomBytes(8)));
+    const visitor = buildVisitorRequest(request);
+    const wire = buildEdgeToOriginRequest(request, visitor, newRayId(randomBytes(8)));
     options.onPhaseStart?.({ leg: null, phase: "dns", deadlineMs: deadlines.dnsMs });
     const resolution = startResolution(
       request.hostname,
@@ -57,15 +62,30 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
       target.failure !== null && stopOf(run.signal)?.kind === "cancelled"
         ? { address: null, blockedBy: "not run: interrupted by the user" }
         : originGate(target, request.origin !== null);
-    const origin: LegObservation | null =
+    const onPhase = (leg: LegObservation["spec"]["name"], phase: "tcp" | "tls" | "http", deadlineMs: number) =>
+      options.onPhaseStart?.({ leg, phase, deadlineMs });
+    // The two legs run side by side: the edge's answer does not wait for the origin's, nor the reverse.
+    const originRun: Promise<LegObservation | null> =
       gate.address !== null && gate.blockedBy === null
-        ? await runLeg(originLegSpec(request, options, gate.address, wire), run.signal, (leg, phase, deadlineMs) =>
-            options.onPhaseStart?.({ leg, phase, deadlineMs }),
-          )
-        : null;
+        ? runLeg(originLegSpec(request, options, gate.address, wire), run.signal, onPhase)
+        : Promise.resolve(null);
+    const edgeRun = planEdgeLeg(request, options, visitor, resolution.done, run.signal).then(async (plan) =>
+      plan.kind === "run" ? { ...plan, observation: await runLeg(plan.spec, run.signal, onPhase) } : plan,
+    );
+    const [origin, edgePlan] = await Promise.all([originRun, edgeRun]);
     const resolved = await resolution.done;
+    const edge = edgePlan.kind === "run" ? edgePlan.observation : null;
 
-    const findings: Finding[] = [...checkResolution(resolved, gate.address), ...(origin ? checkLeg(origin) : [])];
+    const originNotRunReason = origin === null ? (gate.blockedBy ?? "not run: the origin leg did not start") : null;
+    const originChecked = origin ? checkLeg(origin) : [];
+    const originHasResponse = origin !== null && origin.tcp.status === "ran";
+    const compared = compareEdge(origin, originChecked, edge, originNotRunReason);
+    const findings: Finding[] = [
+      ...checkResolution(resolved, gate.address),
+      ...compared.originFindings,
+      ...(edge ? checkEdge(edge, originHasResponse) : []),
+      ...compared.findings,
+    ];
     const interruption = interruptionOf(run.signal);
     const originLeg =
       origin !== null
@@ -103,10 +123,20 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
       complete: interruption === null,
       interruption,
       resolution: resolutionReport(resolved, gate.address, findings, isProxied(resolved.hostname)),
-      legs: { origin: originLeg },
+      legs: {
+        origin: originLeg,
+        ...(edgePlan.kind === "none"
+          ? {}
+          : {
+              edge:
+                edgePlan.kind === "run"
+                  ? edgeLegReport(edgePlan.observation, findings, interruption, edgePlan.context)
+                  : notRunEdgeLegReport(edgePlan.target, edgePlan.address, edgePlan.reason, edgePlan.context),
+            }),
+      },
       findings,
       causes: rankCauses(findings),
-      notChecked: notCheckedFromHere(request, gate.address),
+      notChecked: notCheckedFromHere(request, gate.address, edge !== null),
       verdict: decideVerdict({
         findings,
         origin: originLeg,
@@ -116,7 +146,10 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
       reproduce: { curl: "" },
       redacted: [],
     };
-    const bodies: Bodies = origin?.http.status === "ran" ? { origin: origin.http.outcome.record.body } : {};
+    const bodies: Bodies = {
+      ...(origin?.http.status === "ran" ? { origin: origin.http.outcome.record.body } : {}),
+      ...(edge?.http.status === "ran" ? { edge: edge.http.outcome.record.body } : {}),
+    };
     const shown = options.redact === null ? { report, bodies } : redactDiagnosis(report, bodies, options.redact);
     // Built once, from the request as the report now carries it (redacted), for the address diagnosed.
     const curl = reproduceCommand(shown.report.target, shown.report.request.headers, gate.address, {

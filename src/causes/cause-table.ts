@@ -32,7 +32,10 @@ export type CauseId =
   | "intermittent_routing"
   | "client_certificates"
   | "wrong_service"
-  | "one_member_failing";
+  | "one_member_failing"
+  | "edge_http2_to_origin"
+  | "edge_ssl_mode"
+  | "edge_request_shaped";
 
 export const CAUSES = {
   origin_down: {
@@ -203,6 +206,39 @@ export const CAUSES = {
       },
     ],
   },
+  edge_http2_to_origin: {
+    title: "HTTP/2 to the origin: the edge offers h2, and the origin accepts it but does not speak it properly",
+    likelihood: "medium",
+    fixes: [
+      {
+        action:
+          "Test the origin over HTTP/2 (curl --http2 --resolve host:443:<origin-ip> https://host/, or h2spec); turn HTTP/2 to Origin off in the CDN's Speed settings, or fix or disable h2 on the origin",
+        effort: "easy",
+      },
+    ],
+  },
+  edge_ssl_mode: {
+    title: "The zone's SSL mode does not match the origin (Flexible, Full, Full (strict))",
+    likelihood: "medium",
+    fixes: [
+      {
+        action:
+          "Check SSL/TLS › Overview: Flexible connects to port 80 in plain HTTP, Full and Full (strict) to 443 in TLS; Full (strict) needs a valid certificate for the hostname",
+        effort: "easy",
+      },
+    ],
+  },
+  edge_request_shaped: {
+    title: "The edge's request differs from a direct one (its added headers, a larger head, rules that rewrite it)",
+    likelihood: "low",
+    fixes: [
+      {
+        action:
+          "Compare the origin's access log for the edge's request (its CF-Ray) with diag520's; look for rules on X-Forwarded-Proto, CF-Connecting-IP or CDN-Loop, Transform and Origin Rules",
+        effort: "medium",
+      },
+    ],
+  },
 } as const satisfies Record<CauseId, Cause>;
 
 /**
@@ -291,6 +327,35 @@ export const CAUSES_BY_FINDING = {
   "http.body_timeout": [["origin_down", "medium"]],
   "http.body_read_capped": [],
   "http.origin_error": [["origin_down", "high"]],
+  "edge.answered": [],
+  "edge.error": [
+    ["origin_down", "high"],
+    ["firewall_blocking", "high"],
+    ["tls_misconfigured", "medium"],
+    ["header_anomalies", "medium"],
+  ],
+  "edge.origin_error_passed": [["origin_down", "high"]],
+  "edge.error_1xxx": [["dns_misconfigured", "high"]],
+  "edge.challenged": [],
+  "edge.not_cloudflare": [["dns_misconfigured", "medium"]],
+  "edge.cached": [["caching_rules", "low"]],
+  "edge.unreachable": [],
+  "edge.confirmed": [],
+  // Only the edge meets it: what differs between the edge's connection and diag520's (issue 9's order).
+  "edge.only_at_edge": [
+    ["firewall_blocking", "high"],
+    ["edge_http2_to_origin", "medium"],
+    ["edge_ssl_mode", "medium"],
+    ["client_certificates", "medium"],
+    ["edge_request_shaped", "low"],
+  ],
+  "edge.tolerated": [],
+  "edge.other_origin": [
+    ["dns_misconfigured", "high"],
+    ["one_member_failing", "medium"],
+  ],
+  "edge.alone": [],
+  "http.strict_client": [],
   // A pattern across samples: the causes that fail in that shape, and how likely given it.
   "series.intermittent": [
     ["origin_down", "high"],

@@ -11,5 +11,8 @@ export function runLeg(spec: LegSpec, signal: AbortSignal, onPhaseStart?: PhaseS
   switch (spec.transport) {
     case "http1":
       return runHttp1Leg(spec, signal, onPhaseStart);
+    case "undici":
+      // Loaded with the leg: undici stays off the start-up path of every run that does not ask the edge.
+      return import("./edge-leg-runner.js").then(({ runEdgeLeg }) => runEdgeLeg(spec, signal, onPhaseStart));
   }
 }

@@ -875,7 +875,11 @@ describe("the lab's catalogue through the fake edge", () => {
     const lab = await startLab();
     const served = lab.origins.filter(
       (running) =>
-        running.port !== null && running.origin.server.kind !== "dns-only" && !SKIPPED.has(running.origin.name),
+        running.port !== null &&
+        running.origin.server.kind !== "dns-only" &&
+        // A pattern fails some requests of a series: one request through the edge predicts nothing.
+        running.origin.server.kind !== "pattern" &&
+        !SKIPPED.has(running.origin.name),
     );
     const edge = await startFakeEdge({
       tls: { certPem: lab.certificates.valid.chainPem, keyPem: lab.certificates.valid.keyPem },
