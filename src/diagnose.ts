@@ -9,27 +9,33 @@ import { reproduceCommand } from "./artifacts/reproduce-command.js";
 import { notCheckedFromHere } from "./causes/not-checked.js";
 import { rankCauses } from "./causes/rank-causes.js";
 import { phaseDeadlines } from "./cdn/edge-timeouts.js";
+import { checkH2Leg } from "./checks/check-h2-leg.js";
 import { checkLeg } from "./checks/check-leg.js";
 import { compareEdge } from "./checks/compare-edge.js";
+import { compareLegs } from "./checks/compare-legs.js";
 import { checkEdge } from "./checks/edge.js";
 import { checkResolution, isProxied } from "./checks/resolution.js";
+import { applySslMode } from "./checks/ssl-mode.js";
 import { startDeadline, stopOf } from "./deadline.js";
 import type { Finding } from "./findings/catalogue.js";
 import { buildEdgeToOriginRequest, buildVisitorRequest, newRayId } from "./http/request.js";
 import { planEdgeLeg } from "./legs/edge-plan.js";
-import type { LegObservation } from "./legs/observation.js";
-import { originLegSpec } from "./legs/origin-leg.js";
-import { runLeg } from "./legs/run-leg.js";
+import type { H2LegObservation, LegObservation } from "./legs/observation.js";
+import { originH2LegSpec, originLegSpec } from "./legs/origin-leg.js";
+import { type PhaseStartListener, runLeg } from "./legs/run-leg.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "./options.js";
 import { edgeLegReport, notRunEdgeLegReport } from "./report/edge-leg-report.js";
+import { h2LegReport } from "./report/h2-leg-report.js";
 import { legReport, notRunLegReport } from "./report/leg-report.js";
 import { type Bodies, redactDiagnosis } from "./report/redact-report.js";
 import { resolutionReport } from "./report/resolution-report.js";
 import type { Interruption, Report } from "./report/schema.js";
 import { SCHEMA_VERSION } from "./report/schema-version.js";
+import { sslModeTable, verdictUnderMode } from "./report/ssl-modes.js";
 import { decideVerdict, describeInterruption } from "./report/verdict.js";
 import { originGate } from "./resolve/origin-gate.js";
 import { startResolution } from "./resolve/resolve.js";
+import { offersH2, sslModeOf } from "./ssl-mode.js";
 import { roundMs } from "./text/round-ms.js";
 import { VERSION } from "./version.js";
 
@@ -62,42 +68,68 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
       target.failure !== null && stopOf(run.signal)?.kind === "cancelled"
         ? { address: null, blockedBy: "not run: interrupted by the user" }
         : originGate(target, request.origin !== null);
-    const onPhase = (leg: LegObservation["spec"]["name"], phase: "tcp" | "tls" | "http", deadlineMs: number) =>
+    const address = gate.address !== null && gate.blockedBy === null ? gate.address : null;
+    const onPhaseStart: PhaseStartListener = (leg, phase, deadlineMs) =>
       options.onPhaseStart?.({ leg, phase, deadlineMs });
-    // The two legs run side by side: the edge's answer does not wait for the origin's, nor the reverse.
-    const originRun: Promise<LegObservation | null> =
-      gate.address !== null && gate.blockedBy === null
-        ? runLeg(originLegSpec(request, options, gate.address, wire), run.signal, onPhase)
-        : Promise.resolve(null);
+    // Each leg owns its connection: the raw HTTP/1.1 one and, when the edge would offer h2, the
+    // HTTP/2 one run side by side.
+    const h2Planned = offersH2(request);
+    // The edge leg runs beside them: the edge's answer does not wait for the origin's, nor the reverse.
     const edgeRun = planEdgeLeg(request, options, visitor, resolution.done, run.signal).then(async (plan) =>
-      plan.kind === "run" ? { ...plan, observation: await runLeg(plan.spec, run.signal, onPhase) } : plan,
+      plan.kind === "run" ? { ...plan, observation: await runLeg(plan.spec, run.signal, onPhaseStart) } : plan,
     );
-    const [origin, edgePlan] = await Promise.all([originRun, edgeRun]);
+    const [[origin, originH2], edgePlan]: [[LegObservation | null, H2LegObservation | null], Awaited<typeof edgeRun>] =
+      await Promise.all([
+        address === null
+          ? ([null, null] as [null, null])
+          : Promise.all([
+              runLeg(originLegSpec(request, options, address, wire), run.signal, onPhaseStart),
+              h2Planned ? runLeg(originH2LegSpec(request, options, address, wire), run.signal, onPhaseStart) : null,
+            ]),
+        edgeRun,
+      ]);
     const resolved = await resolution.done;
     const edge = edgePlan.kind === "run" ? edgePlan.observation : null;
 
-    const originNotRunReason = origin === null ? (gate.blockedBy ?? "not run: the origin leg did not start") : null;
-    const originChecked = origin ? checkLeg(origin) : [];
-    const originHasResponse = origin !== null && origin.tcp.status === "ran";
-    const compared = compareEdge(origin, originChecked, edge, originNotRunReason);
-    const findings: Finding[] = [
-      ...checkResolution(resolved, gate.address),
-      ...compared.originFindings,
-      ...(edge ? checkEdge(edge, originHasResponse) : []),
-      ...compared.findings,
-    ];
+    // The pair judges the origin leg's findings: an error today's edge tolerates becomes a warning.
+    const compared = compareEdge(
+      origin,
+      origin ? checkLeg(origin) : [],
+      edge,
+      origin === null ? (gate.blockedBy ?? "not run") : null,
+    );
+    const originFindings = compared.originFindings;
+    const sslMode = sslModeOf(request);
+    // Checks judge as Full (strict) does; the chosen mode then decides what is a failure.
+    const strictFindings: Finding[] = compareLegs(
+      [
+        ...checkResolution(resolved, gate.address),
+        ...originFindings,
+        ...(originH2 ? checkH2Leg(originH2, originFindings) : []),
+        ...(edge ? checkEdge(edge, origin !== null && origin.tcp.status === "ran") : []),
+        ...compared.findings,
+      ],
+      originH2,
+    );
+    const findings = applySslMode(strictFindings, sslMode);
     const interruption = interruptionOf(run.signal);
+    const notRunReason =
+      gate.blockedBy ?? `not run: ${interruption === null ? "the run stopped" : describeInterruption(interruption)}`;
     const originLeg =
       origin !== null
         ? legReport(origin, findings, interruption)
-        : notRunLegReport(
-            "origin",
-            request,
-            gate.address,
-            gate.blockedBy ??
-              `not run: ${interruption === null ? "the run stopped" : describeInterruption(interruption)}`,
-          );
-    const address = origin?.spec.address ?? null;
+        : notRunLegReport("origin", request, gate.address, notRunReason);
+    const legs: Report["legs"] = { origin: originLeg };
+    if (h2Planned) {
+      legs["origin-h2"] =
+        originH2 !== null
+          ? h2LegReport(originH2, findings, interruption)
+          : notRunLegReport("origin-h2", request, gate.address, notRunReason);
+    }
+    if (edgePlan.kind === "run")
+      legs.edge = edgeLegReport(edgePlan.observation, findings, interruption, edgePlan.context);
+    else if (edgePlan.kind === "skip")
+      legs.edge = notRunEdgeLegReport(edgePlan.target, edgePlan.address, edgePlan.reason, edgePlan.context);
     const report: Report = {
       kind: "report",
       schemaVersion: SCHEMA_VERSION,
@@ -106,11 +138,13 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
         hostname: request.hostname,
         displayHostname: request.displayHostname,
         origin: request.origin,
-        address,
+        address: origin?.spec.address ?? null,
         scheme: request.scheme,
         port: request.port,
         path: request.path,
         method: request.method,
+        sslMode,
+        http2ToOrigin: request.http2ToOrigin !== false,
       },
       request: {
         method: wire.method,
@@ -123,33 +157,29 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
       complete: interruption === null,
       interruption,
       resolution: resolutionReport(resolved, gate.address, findings, isProxied(resolved.hostname)),
-      legs: {
-        origin: originLeg,
-        ...(edgePlan.kind === "none"
-          ? {}
-          : {
-              edge:
-                edgePlan.kind === "run"
-                  ? edgeLegReport(edgePlan.observation, findings, interruption, edgePlan.context)
-                  : notRunEdgeLegReport(edgePlan.target, edgePlan.address, edgePlan.reason, edgePlan.context),
-            }),
-      },
+      legs,
       findings,
       causes: rankCauses(findings),
       notChecked: notCheckedFromHere(request, gate.address, edge !== null),
-      verdict: decideVerdict({
+      verdict: verdictUnderMode(
+        decideVerdict({
+          findings,
+          origin: originLeg,
+          interruption,
+          originNotRun: origin === null ? (originLeg.phases[0]?.skipReason ?? "not run") : null,
+        }),
         findings,
-        origin: originLeg,
-        interruption,
-        originNotRun: origin === null ? (originLeg.phases[0]?.skipReason ?? "not run") : null,
-      }),
+        sslMode,
+      ),
+      sslModes: sslModeTable({ request, address, strictFindings, interruption }),
       reproduce: { curl: "" },
       redacted: [],
     };
-    const bodies: Bodies = {
-      ...(origin?.http.status === "ran" ? { origin: origin.http.outcome.record.body } : {}),
-      ...(edge?.http.status === "ran" ? { edge: edge.http.outcome.record.body } : {}),
-    };
+    const bodies: Bodies = {};
+    if (origin?.http.status === "ran") bodies.origin = origin.http.outcome.record.body;
+    const h2Body = originH2 === null ? null : h2ResponseBody(originH2);
+    if (h2Body !== null) bodies["origin-h2"] = h2Body;
+    if (edge?.http.status === "ran") bodies.edge = edge.http.outcome.record.body;
     const shown = options.redact === null ? { report, bodies } : redactDiagnosis(report, bodies, options.redact);
     // Built once, from the request as the report now carries it (redacted), for the address diagnosed.
     const curl = reproduceCommand(shown.report.target, shown.report.request.headers, gate.address, {
@@ -159,6 +189,14 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
   } finally {
     run.clear();
   }
+}
+
+/** The body of the HTTP/2 response the leg ended with: the retry's, when there was one. */
+function h2ResponseBody(leg: H2LegObservation): Buffer | null {
+  if (leg.http2.status !== "ran") return null;
+  const { exchange, retry } = leg.http2.outcome;
+  const last = retry?.kind === "exchanged" ? retry.exchange : exchange;
+  return last.response?.body ?? null;
 }
 
 function interruptionOf(signal: AbortSignal): Interruption | null {

@@ -3,9 +3,15 @@
  * `diagnose()` trusts these values: every check on user input happens in `src/input/` (called by the CLI).
  */
 import type { LegName } from "./legs/leg-name.js";
-import type { LegPhase } from "./legs/observation.js";
+import type { AnyLegPhase } from "./legs/observation.js";
 
 export type Scheme = "http" | "https";
+
+/**
+ * The zone's SSL/TLS encryption mode (cloudflare-docs `ssl/origin-configuration/ssl-modes/`), plus
+ * "off": the proxy turned off (a grey cloud), where visitors talk to the origin directly.
+ */
+export type SslMode = "off" | "flexible" | "full" | "strict";
 
 export interface DiagnoseRequest {
   /** ASCII (punycode) hostname: sent as SNI and in the Host header, and resolved. */
@@ -25,6 +31,10 @@ export interface DiagnoseRequest {
   readonly hostHeader?: string | null;
   /** false: send the visitor's request as it is, without the fields the edge adds (--no-edge-headers). */
   readonly edgeHeaders?: boolean;
+  /** `--ssl-mode`; absent: implied by the scheme (https → strict, http → flexible). See ssl-mode.ts. */
+  readonly sslMode?: SslMode;
+  /** "HTTP/2 to Origin" at the CDN: on (absent, the default) the edge offers h2; false for `--no-h2`. */
+  readonly http2ToOrigin?: boolean;
 }
 
 /**
@@ -44,7 +54,7 @@ export interface EdgeChoice {
 /** A phase is starting: which leg (null for the resolution step), which phase, under which deadline. */
 export interface PhaseStart {
   readonly leg: LegName | null;
-  readonly phase: LegPhase | "dns";
+  readonly phase: AnyLegPhase | "dns";
   readonly deadlineMs: number;
 }
 
@@ -62,6 +72,8 @@ export interface DiagnoseOptions {
   readonly maxBodyBytes: number;
   /** Extra trusted CA certificates (PEM), added to the public roots as the CDN's custom origin trust store would. */
   readonly extraCaPem: readonly string[];
+  /** A certificate expiring within this many days is a warning (`--cert-warn-days`); absent: DEFAULTS. */
+  readonly certWarnDays?: number;
   /** DNS servers ("ip" or "ip:port"); empty means the system's configuration. */
   readonly dnsServers: readonly string[];
   /**
@@ -83,5 +95,6 @@ export const DEFAULTS = {
   timeoutMs: null,
   maxHeaderSize: 8192,
   maxBodyBytes: 1_048_576,
+  certWarnDays: 14,
   userAgent: "diag520",
 } as const;

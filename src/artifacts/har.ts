@@ -12,7 +12,16 @@ import type { LegName } from "../legs/leg-name.js";
 import { bracketIpv6, ipFamily } from "../net/ip-literal.js";
 import { DEFAULTS } from "../options.js";
 import type { Bodies } from "../report/redact-report.js";
-import type { HttpFacts, LegPhaseResult, LegReport, Report, Resolution, ResponseHead } from "../report/schema.js";
+import type {
+  H2FrameFacts,
+  HttpFacts,
+  LegPhaseResult,
+  LegReport,
+  Report,
+  Resolution,
+  ResponseHead,
+} from "../report/schema.js";
+import { buildH2HarEntry } from "./har-h2.js";
 
 export interface HarNameValue {
   name: string;
@@ -77,6 +86,8 @@ export interface HarEntry {
   /** The finding code behind `response._error`, for tools that match on it. */
   _errorCode?: string;
   _rawResponse?: HarBytes & { size: number; truncated: boolean };
+  /** The HTTP/2 leg's frames, both directions in arrival order (har-h2.ts). */
+  _http2Frames?: H2FrameFacts[];
 }
 
 export interface Har {
@@ -105,7 +116,7 @@ const HEAD_REJECTED = new Set<string>([
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-function toHarBytes(bytes: Buffer): HarBytes {
+export function toHarBytes(bytes: Buffer): HarBytes {
   if (bytes.length === 0) return { text: "" };
   if (!bytes.includes(0)) {
     try {
@@ -118,11 +129,11 @@ function toHarBytes(bytes: Buffer): HarBytes {
 }
 
 /** HAR timings are milliseconds; keep microseconds, drop float noise. */
-function ms(value: number): number {
+export function ms(value: number): number {
   return Math.max(0, Math.round(value * 1000) / 1000);
 }
 
-function phaseOf<N extends LegPhaseResult["name"]>(
+export function phaseOf<N extends LegPhaseResult["name"]>(
   leg: LegReport | undefined,
   name: N,
 ): Extract<LegPhaseResult, { name: N }> | null {
@@ -130,7 +141,7 @@ function phaseOf<N extends LegPhaseResult["name"]>(
 }
 
 /** Milliseconds the phase took, or -1 when it did not happen (HAR 1.2 "timings"). */
-function phaseMs(phase: LegPhaseResult | Resolution | null): number {
+export function phaseMs(phase: LegPhaseResult | Resolution | null): number {
   return phase === null || phase.status === "skipped" || phase.durationMs === null ? -1 : ms(phase.durationMs);
 }
 
@@ -157,13 +168,13 @@ function buildTimings(resolution: Resolution | null, leg: LegReport | undefined)
 }
 
 /** `time` is the sum of the timings that apply; ssl is already inside connect. */
-function totalTime(timings: HarTimings): number {
+export function totalTime(timings: HarTimings): number {
   const parts = [timings.blocked, timings.dns, timings.connect, timings.send, timings.wait, timings.receive];
   return ms(parts.filter((part) => part >= 0).reduce((sum, part) => sum + part, 0));
 }
 
 /** Percent-encodes what may not appear in a URI (RFC 3986 §2), keeping the path otherwise as sent. */
-function uriSafe(text: string): string {
+export function uriSafe(text: string): string {
   return text.replace(/%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/gu, (char) =>
     [...Buffer.from(char, "utf8")].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`).join(""),
   );
@@ -177,7 +188,7 @@ function decodeQueryPart(part: string): string {
   }
 }
 
-function queryString(path: string): HarNameValue[] {
+export function queryString(path: string): HarNameValue[] {
   const query = path.split("#")[0]?.split("?").slice(1).join("?") ?? "";
   if (query === "") return [];
   return query.split("&").map((pair) => {
@@ -193,7 +204,7 @@ function isRedacted(value: string): boolean {
 }
 
 /** `Cookie: a=1; b=2` (RFC 6265 §5.4). */
-function requestCookies(headers: readonly HarNameValue[]): HarCookie[] {
+export function requestCookies(headers: readonly HarNameValue[]): HarCookie[] {
   return headers
     .filter((header) => header.name.trim().toLowerCase() === "cookie" && !isRedacted(header.value))
     .flatMap((header) => header.value.split(";"))
@@ -203,7 +214,7 @@ function requestCookies(headers: readonly HarNameValue[]): HarCookie[] {
 }
 
 /** `Set-Cookie: name=value; Path=/; Expires=…; HttpOnly` (RFC 6265 §5.2). */
-function responseCookie(value: string): HarCookie | null {
+export function responseCookie(value: string): HarCookie | null {
   const [pair = "", ...attributes] = value.split(";");
   const equals = pair.indexOf("=");
   if (equals <= 0 || isRedacted(value)) return null;
@@ -402,10 +413,13 @@ export function buildHar(
   const { report, bodies } = diagnosis;
   // A leg that never started made no request: the edge leg appears only when it ran.
   const legs = (Object.keys(report.legs) as LegName[]).filter(
-    (name) => name === "origin" || report.legs[name]?.phases.some((phase) => phase.status !== "skipped"),
+    (name) => name !== "edge" || report.legs.edge?.phases.some((phase) => phase.status !== "skipped"),
   );
-  return buildHarLog(
-    legs.map((leg) => buildHarEntry(report, leg, bodies[leg] ?? null, options)),
-    report.tool.version,
+  // The HTTP/2 leg has an entry when it made a request (the origin selected h2).
+  const entries = legs.flatMap((leg) =>
+    leg === "origin-h2"
+      ? (buildH2HarEntry(report, bodies[leg] ?? null, options) ?? [])
+      : [buildHarEntry(report, leg, bodies[leg] ?? null, options)],
   );
+  return buildHarLog(entries, report.tool.version);
 }

@@ -11,7 +11,9 @@ import type { Finding } from "../findings/catalogue.js";
 import type { EvidenceValue } from "../findings/evidence.js";
 import type { HttpFacts, LegPhaseResult, Report } from "../report/schema.js";
 import { escapeForTerminal, escapeWireText, neutraliseWorkflowCommands } from "../text/escape.js";
+import { http2Section } from "./markdown-h2.js";
 import { seriesSection } from "./markdown-series.js";
+import { sslModesSection } from "./markdown-ssl-modes.js";
 
 export interface MarkdownEnvironment {
   readonly version: string;
@@ -202,6 +204,12 @@ function timingSection(report: Report): string[] {
     const summary = phase.status === "skipped" && phase.skipReason !== null ? phase.skipReason : phase.summary;
     lines.push(`| ${phase.name} | ${phase.status} | ${formatMs(phase.durationMs)} | ${markdownInline(summary)} |`);
   }
+  for (const phase of report.legs["origin-h2"]?.phases ?? []) {
+    const summary = phase.status === "skipped" && phase.skipReason !== null ? phase.skipReason : phase.summary;
+    lines.push(
+      `| origin-h2 ${phase.name} | ${phase.status} | ${formatMs(phase.durationMs)} | ${markdownInline(summary)} |`,
+    );
+  }
   const response = httpFacts(report)?.response;
   if (response !== undefined) {
     lines.push(
@@ -307,9 +315,11 @@ export function renderMarkdownReport(report: Report, env: MarkdownEnvironment): 
     seriesSection(report.series),
     findingsSection(report),
     causesSection(report),
+    sslModesSection(report),
     notCheckedSection(report),
     legsSection(report),
     exchangeSection(report),
+    http2Section(report),
     timingSection(report),
     environmentSection(report, env),
     reproduceSection(report),

@@ -33,7 +33,7 @@ export type CauseId =
   | "client_certificates"
   | "wrong_service"
   | "one_member_failing"
-  | "edge_http2_to_origin"
+  | "http2_misconfigured"
   | "edge_ssl_mode"
   | "edge_request_shaped";
 
@@ -206,14 +206,29 @@ export const CAUSES = {
       },
     ],
   },
-  edge_http2_to_origin: {
-    title: "HTTP/2 to the origin: the edge offers h2, and the origin accepts it but does not speak it properly",
+  http2_misconfigured: {
+    title: "HTTP/2 on the origin is broken or misconfigured (the CDN speaks HTTP/2 to origins that offer it)",
     likelihood: "medium",
     fixes: [
       {
         action:
-          "Test the origin over HTTP/2 (curl --http2 --resolve host:443:<origin-ip> https://host/, or h2spec); turn HTTP/2 to Origin off in the CDN's Speed settings, or fix or disable h2 on the origin",
+          "Stopgap: turn off HTTP/2 to Origin in the CDN's Speed settings (Speed > Settings > Protocol Optimization): the edge then speaks HTTP/1.1 to the origin",
         effort: "easy",
+      },
+      {
+        action:
+          "nginx: enable HTTP/2 with `http2 on;` (1.25.1+; `listen 443 ssl http2;` before) and do not pass connection-specific headers (Connection, Keep-Alive, Transfer-Encoding, Upgrade) from the application: `proxy_hide_header Upgrade;`; or leave http2 off if the server behind cannot keep to HTTP/2",
+        effort: "medium",
+      },
+      {
+        action:
+          "Apache: `Protocols h2 http/1.1` with mod_http2 (prefork MPM cannot serve h2), and no `Header set Connection`/`Upgrade` rules; HAProxy: `alpn h2,http/1.1` on the bind line only with `mode http`; an application server that speaks HTTP/2 itself must send lower-case field names and no connection-specific fields (RFC 9113 §8.2)",
+        effort: "medium",
+      },
+      {
+        action:
+          "Raise a low SETTINGS_MAX_CONCURRENT_STREAMS (nginx `http2_max_concurrent_streams`, Apache `H2MaxSessionStreams`) and check the server's HTTP/2 with `h2spec -t -k -h <origin> -p 443`",
+        effort: "medium",
       },
     ],
   },
@@ -282,6 +297,9 @@ export const CAUSES_BY_FINDING = {
   "tls.cert_not_yet_valid": [["tls_misconfigured", "high"]],
   "tls.cert_hostname_mismatch": [["tls_misconfigured", "high"]],
   "tls.cert_untrusted": [["tls_misconfigured", "high"]],
+  "tls.chain_incomplete": [["tls_misconfigured", "high"]],
+  "tls.cert_expiring": [["tls_misconfigured", "medium"]],
+  "tls.cert_origin_ca": [["tls_misconfigured", "medium"]],
   "http.empty_reply": [
     ["origin_down", "high"],
     ["firewall_blocking", "high"],
@@ -327,6 +345,38 @@ export const CAUSES_BY_FINDING = {
   "http.body_timeout": [["origin_down", "medium"]],
   "http.body_read_capped": [],
   "http.origin_error": [["origin_down", "high"]],
+  "http2.malformed_response": [
+    ["http2_misconfigured", "high"],
+    ["proxy_in_path", "medium"],
+  ],
+  "http2.stream_reset": [
+    ["http2_misconfigured", "high"],
+    ["origin_down", "medium"],
+  ],
+  "http2.goaway": [
+    ["http2_misconfigured", "high"],
+    ["origin_down", "medium"],
+  ],
+  "http2.connection_error": [
+    ["http2_misconfigured", "high"],
+    ["origin_down", "medium"],
+  ],
+  "http2.bad_settings": [["http2_misconfigured", "high"]],
+  "http2.not_http2": [
+    ["http2_misconfigured", "high"],
+    ["proxy_in_path", "medium"],
+  ],
+  "http2.http11_required": [["http2_misconfigured", "high"]],
+  "http2.refused_stream": [
+    ["origin_down", "high"],
+    ["http2_misconfigured", "medium"],
+  ],
+  "http2.goaway_before_response": [
+    ["origin_down", "high"],
+    ["http2_misconfigured", "medium"],
+  ],
+  "http2.response_timeout": [["origin_down", "high"]],
+  "http2.few_concurrent_streams": [["http2_misconfigured", "low"]],
   "edge.answered": [],
   "edge.error": [
     ["origin_down", "high"],
@@ -344,7 +394,7 @@ export const CAUSES_BY_FINDING = {
   // Only the edge meets it: what differs between the edge's connection and diag520's (issue 9's order).
   "edge.only_at_edge": [
     ["firewall_blocking", "high"],
-    ["edge_http2_to_origin", "medium"],
+    ["http2_misconfigured", "medium"],
     ["edge_ssl_mode", "medium"],
     ["client_certificates", "medium"],
     ["edge_request_shaped", "low"],

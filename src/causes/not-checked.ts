@@ -28,11 +28,11 @@ export function notCheckedFromHere(request: DiagnoseRequest, address: string | n
         "Check the SSL/TLS mode (Flexible talks HTTP to port 80; Full and Full (strict) TLS to 443), whether Authenticated Origin Pulls is on (the origin then demands a client certificate the CDN presents), and rules that match the failing path",
     },
   );
-  if (request.scheme === "https") {
+  if (request.scheme === "https" && request.http2ToOrigin === false) {
     items.push({
       what: "HTTP/2 to the origin",
-      why: "diag520 offers only http/1.1 in ALPN; the CDN offers h2 too, and an origin that accepts h2 but speaks it badly gets a 520",
-      howToTell: `Run: ${http2Command(request, address)} and see whether h2 is chosen and the response arrives`,
+      why: "with --no-h2 (HTTP/2 to Origin turned off at the CDN) diag520 offers only http/1.1, as the edge then does; with it on, the edge offers h2 first, and an origin that selects h2 but speaks it badly gets a 520",
+      howToTell: `Run again without --no-h2, or: ${http2Command(request, address)} and see whether h2 is chosen and the response arrives`,
     });
   }
   return items;

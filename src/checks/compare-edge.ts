@@ -198,7 +198,8 @@ function toleratedByEdge(f: Finding): boolean {
     const bytes = f.evidence.headerBytes;
     return typeof bytes === "number" && bytes <= EDGE_MAX_HEADER_SIZE;
   }
-  return STRICT_ONLY.has(f.code);
+  // Certificates are the SSL mode's business (--ssl-mode, checks/ssl-mode.ts), not the pair's.
+  return false;
 }
 
 function asTolerated(f: Finding, answer: EdgeAnswerFacts): Finding {

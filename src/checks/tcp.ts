@@ -4,13 +4,13 @@
  */
 import { EDGE_CONNECT_TIMEOUT_MS } from "../cdn/edge-timeouts.js";
 import { type Finding, finding, type Origin } from "../findings/catalogue.js";
-import type { LegObservation, TcpOutcome } from "../legs/observation.js";
+import type { H2LegObservation, LegObservation, TcpOutcome } from "../legs/observation.js";
 import type { ConnectFailure } from "../net/classify-socket-error.js";
 import { formatEndpoint } from "../net/endpoint.js";
 import { formatSeconds } from "../text/format-seconds.js";
 import { roundMs } from "../text/round-ms.js";
 
-export function checkTcp(leg: LegObservation): Finding[] {
+export function checkTcp(leg: LegObservation | H2LegObservation): Finding[] {
   const tcp = leg.tcp;
   if (tcp.status !== "ran") return [];
   const outcome = tcp.outcome;

@@ -5,7 +5,7 @@
  */
 import { EDGE_TLS_TIMEOUT_MS } from "../cdn/edge-timeouts.js";
 import { type Finding, finding, type Origin } from "../findings/catalogue.js";
-import type { LegObservation, TlsOutcome } from "../legs/observation.js";
+import type { H2LegObservation, LegObservation, TlsOutcome } from "../legs/observation.js";
 import { formatSeconds } from "../text/format-seconds.js";
 import { roundMs } from "../text/round-ms.js";
 import type { HandshakeFailure } from "../tls/classify-handshake-error.js";
@@ -24,9 +24,12 @@ const ALERT_HINTS: Readonly<Record<string, string>> = {
   internal_error: "a fault on the origin, often no certificate or key configured for this name",
   certificate_required: "the origin wants a client certificate (Authenticated Origin Pulls set up on the origin only)",
   access_denied: "the origin refuses this client",
+  no_application_protocol:
+    "the origin accepts none of the ALPN protocols offered (an origin that speaks only h2 refuses an offer of http/1.1 alone)",
 };
 
-export function checkTls(leg: LegObservation): Finding[] {
+/** `judgeCertificate` false: the handshake only (the HTTP/2 leg meets the certificate the origin leg judged). */
+export function checkTls(leg: LegObservation | H2LegObservation, judgeCertificate = true): Finding[] {
   const tls = leg.tls;
   if (tls.status !== "ran") return [];
   const at: Origin = { leg: leg.spec.name, phase: "tls" };
@@ -40,7 +43,7 @@ export function checkTls(leg: LegObservation): Finding[] {
     case "failed":
       return [handshakeFinding(outcome.failure, at, servername, outcome)];
     case "established": {
-      const findings = checkCertificate(outcome.certificate, at);
+      const findings = judgeCertificate ? checkCertificate(outcome.certificate, at) : [];
       if (outcome.protocol !== null && LEGACY_PROTOCOLS.has(outcome.protocol)) {
         findings.push(
           finding(

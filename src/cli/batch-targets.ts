@@ -42,7 +42,10 @@ export function requestFor(fields: LineFields, flags: RawOptions): DiagnoseReque
     caFile: undefined,
     origin: fields.origin ?? flags.origin,
     port: fields.port ?? flags.port,
-    scheme: fields.scheme ?? flags.scheme,
+    // A line's sslMode implies its scheme: the run's --scheme must not contradict it.
+    scheme: fields.scheme ?? (fields.sslMode === undefined ? flags.scheme : undefined),
+    sslMode: fields.sslMode ?? flags.sslMode,
+    h2: fields.h2 ?? flags.h2,
     path: fields.path ?? flags.path,
     method: fields.method ?? flags.method,
     header: [...(flags.header ?? []), ...(fields.headers ?? [])],

@@ -23,6 +23,7 @@ import { readCaFile } from "../input/ca-file.js";
 import { parseSeriesPlan } from "../input/series-arguments.js";
 import { parseTarget } from "../input/target.js";
 import { describeCommanderError } from "../input/usage-message.js";
+import { parseCertWarnDays, parseModeAndScheme } from "../input/zone-settings.js";
 import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest, type EdgeChoice } from "../options.js";
 import type { SeriesPlan } from "../series/series-plan.js";
 import { addServeCommand, type ServeSettings } from "../serve/serve-command.js";
@@ -100,6 +101,10 @@ export interface RawOptions {
   metrics?: string;
   /** Header names from --redact, true when none were named, false for --no-redact. */
   redact: string[] | boolean;
+  sslMode?: string;
+  /** false for --no-h2. */
+  h2?: boolean;
+  certWarnDays?: string;
 }
 
 const EXAMPLES = `
@@ -280,6 +285,17 @@ function buildProgram(output: OutputConfiguration, actions: Actions): Command {
       once("--max-body"),
     )
     .option("--ca-file <pem>", "extra trusted CA certificates (PEM), as a custom origin trust store", once("--ca-file"))
+    .option(
+      "--ssl-mode <mode>",
+      "the zone's SSL mode: off, flexible (plain HTTP to port 80), full, strict (TLS to 443) (default: strict)",
+      once("--ssl-mode"),
+    )
+    .option("--no-h2", "HTTP/2 to Origin is off at the CDN: offer only http/1.1, as the edge then does")
+    .option(
+      "--cert-warn-days <days>",
+      `warn about a certificate that expires within this many days (default: ${DEFAULTS.certWarnDays})`,
+      once("--cert-warn-days"),
+    )
     .addOption(
       new Option("--dns-server <address>", "DNS server to ask, ip[:port] (env: DIAG520_DNS_SERVER)").argParser(
         once("--dns-server"),
@@ -402,7 +418,8 @@ export function toDiagnoseCommand(targetInput: string, raw: RawOptions): Extract
     ["the URL", target.path === null ? null : parsePath(target.path)],
     ["--path", raw.path === undefined ? null : parsePath(raw.path)],
   ]);
-  const effectiveScheme = scheme ?? "https";
+  const zone = parseModeAndScheme(raw.sslMode, scheme, target.scheme !== null ? "the URL" : "--scheme");
+  const effectiveScheme = zone.scheme;
   const request: DiagnoseRequest = {
     hostname: target.hostname.ascii,
     displayHostname: target.hostname.display,
@@ -415,6 +432,8 @@ export function toDiagnoseCommand(targetInput: string, raw: RawOptions): Extract
     userAgent: parseUserAgent(raw.userAgent ?? DEFAULTS.userAgent),
     hostHeader: raw.hostHeader === undefined ? null : parseHostHeader(raw.hostHeader),
     edgeHeaders: raw.edgeHeaders,
+    sslMode: zone.sslMode,
+    http2ToOrigin: raw.h2 !== false,
   };
   const options: DiagnoseSettings = {
     timeoutMs: raw.timeout === undefined ? DEFAULTS.timeoutMs : parseSeconds(raw.timeout, "--timeout"),
@@ -428,6 +447,7 @@ export function toDiagnoseCommand(targetInput: string, raw: RawOptions): Extract
     extraCaPem: raw.caFile === undefined ? [] : readCaFile(raw.caFile),
     dnsServers: raw.dnsServer === undefined || raw.dnsServer === "" ? [] : [parseDnsServer(raw.dnsServer)],
     redact: raw.redact === false ? null : Array.isArray(raw.redact) ? raw.redact : [],
+    certWarnDays: raw.certWarnDays === undefined ? DEFAULTS.certWarnDays : parseCertWarnDays(raw.certWarnDays),
     edge: edgeChoice(raw, target.scheme ?? "https"),
   };
   const format = singleRunFormat(raw);

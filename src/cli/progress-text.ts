@@ -12,12 +12,14 @@ const WAITING: Record<PhaseStart["phase"], string> = {
   tcp: "connecting to the origin",
   tls: "TLS handshake with the origin",
   http: "waiting for the response",
+  http2: "waiting for the HTTP/2 response",
 };
 
 const EDGE_LIMIT: Partial<Record<PhaseStart["phase"], number>> = {
   tcp: EDGE_CONNECT_TIMEOUT_MS,
   tls: EDGE_TLS_TIMEOUT_MS,
   http: EDGE_READ_TIMEOUT_MS,
+  http2: EDGE_READ_TIMEOUT_MS,
 };
 
 export function progressText(start: PhaseStart, elapsedMs: number): string {

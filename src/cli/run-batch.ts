@@ -5,6 +5,7 @@
  * metrics textfile, and returns one exit code over everything. The streams, environment and
  * signal come from cli.ts, which alone touches `process`.
  */
+
 import { appendFile } from "node:fs/promises";
 import { preflightArtifactPath } from "../artifacts/artifact-paths.js";
 import { writeFileAtomically } from "../artifacts/write-atomically.js";
@@ -19,6 +20,7 @@ import { renderJunit } from "../fleet/junit.js";
 import { renderBatchSummary } from "../fleet/summary-table.js";
 import { decideColorLevel } from "../render/color-choice.js";
 import type { Interruption, Report, Target } from "../report/schema.js";
+import { sslModeOf } from "../ssl-mode.js";
 import { stringifyJsonForTerminal } from "../text/escape.js";
 import { VERSION } from "../version.js";
 import type { BatchCommand } from "./batch-command-line.js";
@@ -188,6 +190,8 @@ function targetOf(target: BatchTarget): Target {
     port: request.port,
     path: request.path,
     method: request.method,
+    sslMode: sslModeOf(request),
+    http2ToOrigin: request.http2ToOrigin !== false,
   };
 }
 

@@ -9,7 +9,7 @@ import type { LegName } from "../legs/leg-name.js";
 import type { Evidence, EvidenceOf, EvidenceShape } from "./evidence.js";
 
 /** Where a fact was observed: the resolution step, a phase of a leg, or a comparison of legs. */
-export type PhaseName = "dns" | "tcp" | "tls" | "http";
+export type PhaseName = "dns" | "tcp" | "tls" | "http" | "http2";
 export type Severity = "error" | "warning" | "info";
 export type EdgeStatus = 520 | 521 | 522 | 523 | 524 | 525 | 526 | 530;
 
@@ -30,6 +30,10 @@ const CONNECT_FAILURE = {
   deadline: "string?",
 } as const;
 const CERTIFICATE_DATES = { certificates: "string[]", now: "string" } as const;
+/** The HTTP/2 frames both ways, one line each ("received RST_STREAM stream=1 INTERNAL_ERROR"): they say who reset what. */
+const H2_FRAMES = { frames: "wire[]" } as const;
+/** What the second attempt on a fresh connection, as the edge makes it, came to. */
+const H2_RETRY = { retried: "boolean", retryEnd: "string?", retryErrorCode: "string?" } as const;
 const HEAD_CUT = {
   bytesReceived: "number",
   elapsedMs: "number",
@@ -145,19 +149,56 @@ export const FINDING_CATALOGUE = {
   "tls.cert_hostname_mismatch": {
     title: "The origin certificate does not name the hostname",
     edgeStatus: 526,
-    evidence: { hostname: "string", commonName: "string?", subjectAltNames: "string[]" },
+    evidence: {
+      hostname: "string",
+      commonName: "string?",
+      subjectAltNames: "string[]",
+      /** ip_san_only, wildcard_not_covering, other_names, no_names */
+      mismatch: "string",
+      /** Its wildcards for the hostname's zone, which do not cover the hostname. */
+      wildcards: "string[]",
+      /** A handshake without SNI got the same certificate (the origin's default); null when not tried or it failed. */
+      sameWithoutSni: "boolean?",
+    },
   },
   "tls.cert_untrusted": {
     title: "The origin certificate is not from a trusted CA",
     edgeStatus: 526,
     evidence: {
-      /** self_signed, untrusted_root, unknown_issuer, origin_ca, verify_error, no_certificate, unparsable */
+      /** self_signed, untrusted_root, unknown_issuer, issuer_not_ca, origin_ca_not_verified, verify_error, no_certificate, unparsable */
       reason: "string",
       subject: "string?",
       issuer: "string?",
       verifyError: "string?",
       error: "string?",
     },
+  },
+  "tls.chain_incomplete": {
+    title: "The origin does not send its intermediate certificate",
+    edgeStatus: 526,
+    evidence: {
+      /** Where the chain stops: the certificate whose issuer is missing. */
+      subject: "string",
+      missingIssuer: "string",
+      caIssuersUrl: "string",
+      certificatesSent: "number",
+    },
+  },
+  "tls.cert_expiring": {
+    title: "The origin certificate expires soon",
+    edgeStatus: null,
+    evidence: {
+      certificates: "string[]",
+      validTo: "string[]",
+      daysLeft: "number[]",
+      warnDays: "number",
+      now: "string",
+    },
+  },
+  "tls.cert_origin_ca": {
+    title: "The origin certificate is from Cloudflare Origin CA: trusted by the edge, not by browsers",
+    edgeStatus: null,
+    evidence: { issuer: "string", keyIdentifier: "string", verified: "boolean" },
   },
   "http.empty_reply": {
     title: "The origin closed the connection without sending a response",
@@ -466,6 +507,83 @@ export const FINDING_CATALOGUE = {
       otherErrors: "number",
       codes: "string[]",
     },
+  },
+  "http2.malformed_response": {
+    title: "The HTTP/2 response header block is malformed",
+    edgeStatus: 520,
+    evidence: {
+      /** "name: value" of each offending field, as decoded from HPACK. */
+      fields: "wire[]",
+      /** Why each is malformed (RFC 9113 §8.1.1): connection_specific_field, te_not_trailers, upper_case_name … */
+      problems: "string[]",
+      status: "number?",
+      ...H2_FRAMES,
+    },
+  },
+  "http2.stream_reset": {
+    title: "The HTTP/2 stream was reset before a complete response",
+    edgeStatus: 520,
+    evidence: { errorCode: "string", resetBy: "string", status: "number?", ...H2_FRAMES },
+  },
+  "http2.goaway": {
+    title: "The origin closed the HTTP/2 connection with an error (GOAWAY)",
+    edgeStatus: 520,
+    evidence: { errorCode: "string", lastStreamId: "number", debugData: "wire", ...H2_FRAMES },
+  },
+  "http2.connection_error": {
+    title: "The HTTP/2 connection failed before a complete response",
+    edgeStatus: 520,
+    evidence: {
+      /** "rejected" (the client's HTTP/2 stack ended the connection), "closed_before_response", "closed_mid_response". */
+      problem: "string",
+      errorCode: "string?",
+      sessionErrorCode: "string?",
+      sessionErrorMessage: "string?",
+      socketErrorCode: "string?",
+      status: "number?",
+      ...H2_FRAMES,
+    },
+  },
+  "http2.bad_settings": {
+    title: "The origin's HTTP/2 SETTINGS break the protocol",
+    edgeStatus: 520,
+    evidence: { setting: "string?", value: "number?", allowed: "string", problem: "string", ...H2_FRAMES },
+  },
+  "http2.not_http2": {
+    title: "The origin selected h2 in ALPN but does not speak HTTP/2",
+    edgeStatus: 520,
+    evidence: { expected: "string", firstBytes: "wire", looksLikeHttp1: "boolean", ...H2_FRAMES },
+  },
+  "http2.http11_required": {
+    title: "The origin asks for HTTP/1.1 (RST_STREAM HTTP_1_1_REQUIRED)",
+    edgeStatus: 520,
+    evidence: { ...H2_FRAMES },
+  },
+  "http2.refused_stream": {
+    title: "The origin refused the HTTP/2 stream (REFUSED_STREAM)",
+    edgeStatus: 520,
+    evidence: { ...H2_RETRY, ...H2_FRAMES },
+  },
+  "http2.goaway_before_response": {
+    title: "The origin closed the HTTP/2 connection before answering (GOAWAY NO_ERROR)",
+    edgeStatus: 520,
+    evidence: { lastStreamId: "number", debugData: "wire", ...H2_RETRY, ...H2_FRAMES },
+  },
+  "http2.response_timeout": {
+    title: "No complete HTTP/2 response within the read timeout",
+    edgeStatus: 524,
+    evidence: {
+      elapsedMs: "number?",
+      timeoutMs: "number",
+      deadline: "string?",
+      responseStarted: "boolean",
+      ...H2_FRAMES,
+    },
+  },
+  "http2.few_concurrent_streams": {
+    title: "The origin allows few concurrent HTTP/2 streams",
+    edgeStatus: null,
+    evidence: { maxConcurrentStreams: "number", recommendedMinimum: "number" },
   },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -4,9 +4,9 @@
  * into the same strings the command line's flags carry, so that the single-run validators
  * (src/input/) judge them exactly as they judge `--origin`, `--port`, `--header`, ….
  *
- * `sslMode` says how the CDN talks to the origin: off and flexible are plain HTTP, strict is
- * HTTPS with the certificate checked (what diag520 checks). Full (HTTPS, any certificate) is
- * refused rather than diagnosed as strict, which would report certificate errors the CDN ignores.
+ * `sslMode` says how the CDN talks to the origin, as --ssl-mode does: off and flexible are plain
+ * HTTP, full and strict are HTTPS (strict checks the certificate). A contradicting `scheme` is
+ * refused here, with the line's own words.
  * `displayHostname` and `address` are accepted and ignored, so that the `target` of an earlier
  * report can be fed back as it is (`jq -c .target`).
  */
@@ -18,6 +18,9 @@ export interface LineFields {
   readonly origin?: string;
   readonly port?: string;
   readonly scheme?: string;
+  readonly sslMode?: string;
+  /** false: HTTP/2 to Origin is off (--no-h2). */
+  readonly h2?: boolean;
   readonly path?: string;
   readonly method?: string;
   /** "Name: value", as --header takes them. */
@@ -42,6 +45,10 @@ export const targetRecordSchema = z.strictObject({
   path: z.string().optional(),
   method: z.string().optional(),
   sslMode: z.enum(SSL_MODES, { error: `sslMode is one of ${SSL_MODES.join(", ")}` }).optional(),
+  // "HTTP/2 to Origin" at the CDN, as --no-h2 says it (a CSV cell is text).
+  http2ToOrigin: z
+    .union([z.boolean(), z.enum(["true", "false"])], { error: "http2ToOrigin is true or false" })
+    .optional(),
   headers: z.array(headerField, { error: "headers is a list" }).optional(),
 });
 
@@ -66,6 +73,8 @@ export function toLineFields(value: unknown): LineFields | string {
     ...(record.origin === undefined || record.origin === null ? {} : { origin: record.origin }),
     ...(record.port === undefined ? {} : { port: String(record.port) }),
     ...(scheme === undefined ? {} : { scheme }),
+    ...(record.sslMode === undefined ? {} : { sslMode: record.sslMode }),
+    ...(record.http2ToOrigin === undefined ? {} : { h2: String(record.http2ToOrigin) === "true" }),
     ...(record.path === undefined ? {} : { path: record.path }),
     ...(record.method === undefined ? {} : { method: record.method }),
     ...(record.headers === undefined
@@ -76,12 +85,7 @@ export function toLineFields(value: unknown): LineFields | string {
 
 function schemeOf(record: TargetRecord): string | undefined | Error {
   if (record.sslMode === undefined) return record.scheme;
-  if (record.sslMode === "full") {
-    return new Error(
-      "sslMode full is not diagnosed yet: diag520 checks the certificate as Full (strict) does; give strict, or scheme https and read certificate findings as warnings",
-    );
-  }
-  const implied = record.sslMode === "strict" ? "https" : "http";
+  const implied = record.sslMode === "strict" || record.sslMode === "full" ? "https" : "http";
   if (record.scheme !== undefined && record.scheme !== implied) {
     return new Error(`sslMode ${record.sslMode} talks ${implied} to the origin, but scheme says ${record.scheme}`);
   }

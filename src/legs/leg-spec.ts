@@ -15,6 +15,13 @@ export interface LegTls {
   readonly alpn: readonly string[];
   /** Trusted besides the public roots (a custom origin trust store). */
   readonly extraCaPem: readonly string[];
+  /** A certificate that expires within this many days is noted (`--cert-warn-days`); default 14, 0 for never. */
+  readonly certWarnDays?: number;
+  /**
+   * When the certificate does not name the hostname, shake hands once more without SNI to tell a
+   * default certificate (SNI ignored, or no site for this name) from a site's wrong one.
+   */
+  readonly checkDefaultCertificate?: boolean;
 }
 
 /** Per-phase deadlines, in milliseconds. */
@@ -40,4 +47,14 @@ export interface LegSpec {
   readonly maxHeaderSize: number;
   readonly maxBodyBytes: number;
   readonly deadlines: LegDeadlines;
+}
+
+/**
+ * The HTTP/2 leg's spec: the same where and how, with TLS always (the edge negotiates h2 by ALPN
+ * only, never in plain text) and ALPN as the edge offers it. `maxHeaderSize` bounds the decoded
+ * header list (SETTINGS_MAX_HEADER_LIST_SIZE).
+ */
+export interface H2LegSpec extends Omit<LegSpec, "transport" | "tls"> {
+  readonly transport: "h2";
+  readonly tls: LegTls;
 }

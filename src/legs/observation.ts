@@ -4,16 +4,20 @@
  * turn observations into findings; the report turns them into phases and facts.
  */
 import type { Stop } from "../deadline.js";
+import type { H2Exchange } from "../h2/exchange.js";
 import type { Exchange } from "../http/exchange.js";
 import type { ResponseRecord } from "../http/response-reader.js";
 import type { ConnectFailure } from "../net/classify-socket-error.js";
 import type { HandshakeFailure } from "../tls/classify-handshake-error.js";
 import type { CertificateInspection } from "../tls/inspect-certificate.js";
 import type { HandshakeBytes } from "../tls/start-tls.js";
-import type { LegSpec } from "./leg-spec.js";
+import type { H2LegSpec, LegSpec } from "./leg-spec.js";
 
-/** Why a phase did not run: it does not apply (TLS for plain HTTP), an earlier phase failed, or the run stopped. */
-export type NotRunReason = "not_applicable" | "earlier_phase_failed" | "stopped";
+/**
+ * Why a phase did not run: it does not apply (TLS for plain HTTP), an earlier phase failed, the
+ * run stopped, or (HTTP/2) the origin did not select h2 in ALPN, so the edge would not speak it.
+ */
+export type NotRunReason = "not_applicable" | "earlier_phase_failed" | "stopped" | "h2_not_selected";
 
 export type PhaseRun<T> =
   | {
@@ -88,3 +92,43 @@ export interface LegObservation {
 /** The leg's phases in the order they run. */
 export const LEG_PHASES = ["tcp", "tls", "http"] as const;
 export type LegPhase = (typeof LEG_PHASES)[number];
+
+/** The HTTP/2 leg's phases: its last one speaks HTTP/2 instead of raw HTTP/1.1. */
+export const H2_LEG_PHASES = ["tcp", "tls", "http2"] as const;
+export type H2LegPhase = (typeof H2_LEG_PHASES)[number];
+export type AnyLegPhase = LegPhase | H2LegPhase;
+
+/** The request as HTTP/2 carries it: pseudo-header fields first, names in lower case (RFC 9113 §8.3.1). */
+export interface H2RequestFields {
+  readonly authority: string;
+  readonly fields: ReadonlyArray<readonly [string, string]>;
+}
+
+/** Why the leg tried again on a fresh connection, as the edge does (FACTS.md, "HTTP/2 towards the origin"). */
+export type H2RetryReason = "refused_stream" | "goaway_no_error";
+
+export type H2Retry = { readonly reason: H2RetryReason } & (
+  | { readonly kind: "exchanged"; readonly exchange: H2Exchange; readonly stop: Stop | null }
+  /** The fresh connection did not get as far as HTTP/2: what stopped it, in words of facts. */
+  | {
+      readonly kind: "no_exchange";
+      readonly failedAt: "tcp" | "tls" | "alpn" | "stopped";
+      readonly errorCode: string | null;
+      readonly alpn: string | null;
+    }
+);
+
+export interface H2Outcome {
+  readonly request: H2RequestFields;
+  readonly exchange: H2Exchange;
+  /** What stopped the exchange early (its deadline, the run's, Ctrl-C), when something did. */
+  readonly stop: Stop | null;
+  readonly retry: H2Retry | null;
+}
+
+export interface H2LegObservation {
+  readonly spec: H2LegSpec;
+  readonly tcp: PhaseRun<TcpOutcome>;
+  readonly tls: PhaseRun<TlsOutcome>;
+  readonly http2: PhaseRun<H2Outcome>;
+}

@@ -13,6 +13,7 @@ import { formatEndpoint } from "../net/endpoint.js";
 import type { LegPhaseResult, LegReport, Report, Resolution } from "../report/schema.js";
 import { escapeLineForTerminal, escapeWireText, neutraliseWorkflowCommands } from "../text/escape.js";
 import { renderSeriesPicture } from "./series-picture.js";
+import { renderSslModes } from "./ssl-modes.js";
 import type { Style } from "./style.js";
 import { wrap } from "./wrap.js";
 
@@ -85,7 +86,10 @@ export function renderHuman(
   out.push(style.bold("Phases"));
   out.push(phaseLine(report.resolution, style, width));
   for (const leg of Object.values(report.legs) as LegReport[]) {
-    if (Object.keys(report.legs).length > 1) out.push(style.dim(`  ${leg.name} leg`));
+    if (Object.keys(report.legs).length > 1) {
+      const how = leg.name === "origin-h2" ? ": ALPN h2, http/1.1 as the edge offers it" : "";
+      out.push(style.dim(`  ${leg.name} leg${how}`));
+    }
     for (const phase of leg.phases) out.push(phaseLine(phase, style, width));
   }
   out.push("");
@@ -122,6 +126,9 @@ export function renderHuman(
     out.push("");
   }
 
+  // Which SSL modes this evidence says would work.
+  out.push(...renderSslModes(report, style, width, verbose));
+
   // Copy-paste stays whole: the command is never wrapped.
   out.push(style.bold("Reproduce"), `  ${escapeLineForTerminal(report.reproduce.curl)}`);
   const edgeAnswer = report.legs.edge?.answer ?? null;
@@ -139,7 +146,11 @@ export function renderHuman(
   if (report.redacted.length > 0) {
     para(`Values of ${report.redacted.join(", ")} are shown as [REDACTED] (--no-redact shows them).`, "  ");
   }
-  if (!verbose) out.push(style.dim("  (--verbose: every finding's evidence, and what could not be checked from here)"));
+  if (!verbose) {
+    const hint =
+      "(--verbose: every finding's evidence, why each SSL mode works or fails, and what could not be checked from here)";
+    out.push(...wrap(hint, width, "  ").map((line) => style.dim(line)));
+  }
   return `${neutraliseWorkflowCommands(out.join("\n"))}\n`;
 }
 
@@ -164,9 +175,10 @@ function phaseLine(phase: LegPhaseResult | Resolution, style: Style, width: numb
   const mark =
     phase.status === "passed" ? style.ok("✓") : phase.status === "failed" ? style.error("✗") : style.dim("-");
   const time = phase.durationMs === null ? "".padEnd(9) : `${phase.durationMs.toFixed(1).padStart(6)} ms`;
-  const prefix = `  ${mark} ${phase.name.padEnd(4)} ${time}  `;
-  // The summary's column starts after the 20-column prefix, and so do its continuation lines.
-  const indent = " ".repeat(20);
+  // Five columns: http2 is the longest phase name.
+  const prefix = `  ${mark} ${phase.name.padEnd(5)} ${time}  `;
+  // The summary's column starts after the 21-column prefix, and so do its continuation lines.
+  const indent = " ".repeat(21);
   const text = wrap(escapeLineForTerminal(phase.summary), width, indent, indent).join("\n").slice(indent.length);
   return `${prefix}${phase.status === "skipped" ? style.dim(text) : text}`;
 }

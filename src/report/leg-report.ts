@@ -9,9 +9,10 @@ import type { ParsedHead } from "../http/head-parser.js";
 import { PROTOCOL_NAMES, recogniseProtocol } from "../http/recognise-protocol.js";
 import type { ResponseRecord } from "../http/response-reader.js";
 import type {
+  AnyLegPhase,
+  H2LegObservation,
   HttpOutcome,
   LegObservation,
-  LegPhase,
   NotRunReason,
   PhaseRun,
   TcpOutcome,
@@ -20,6 +21,7 @@ import type {
 import { formatEndpoint } from "../net/endpoint.js";
 import { ipFamily } from "../net/ip-literal.js";
 import { roundMs } from "../text/round-ms.js";
+import type { WithoutSniProbe } from "../tls/inspect-certificate.js";
 import type { HttpFacts, Interruption, LegPhaseResult, LegReport, ResponseHead, TcpFacts, TlsFacts } from "./schema.js";
 import { describeInterruption } from "./verdict.js";
 
@@ -32,7 +34,7 @@ export function legReport(
   interruption: Interruption | null = null,
 ): LegReport {
   const { spec } = leg;
-  const errorIn = (phase: LegPhase) =>
+  const errorIn = (phase: AnyLegPhase) =>
     findings.some((f) => f.leg === spec.name && f.phase === phase && f.severity === "error");
   return {
     name: spec.name,
@@ -47,14 +49,18 @@ export function legReport(
   };
 }
 
-function phaseResult<T, F>(
-  name: LegPhase,
+/** Either kind of leg: the first two phases are the same. */
+export type AnyLegObservation = LegObservation | H2LegObservation;
+
+export function phaseResult<T, F, L extends AnyLegObservation>(
+  name: AnyLegPhase,
   run: PhaseRun<T>,
   hasError: boolean,
-  leg: LegObservation,
+  leg: L,
   interruption: Interruption | null,
-  facts: (outcome: T, leg: LegObservation) => F,
-  summary: (outcome: T, leg: LegObservation) => string,
+  facts: (outcome: T, leg: L) => F,
+  summary: (outcome: T, leg: L) => string,
+  /** The outcome itself is a failure (a refused connection, a reset), whether or not a check said so. */
   failed: (outcome: T) => boolean,
 ) {
   if (run.status === "not_run") {
@@ -97,12 +103,17 @@ function phaseResult<T, F>(
 }
 
 function isCancelled(outcome: unknown): boolean {
-  const o = outcome as { kind?: string; stop?: { kind: string } | null; exchange?: { end: ExchangeEnd } };
-  if (o.kind === "stopped") return o.stop?.kind === "cancelled";
-  return o.exchange?.end.stop?.kind === "cancelled";
+  const o = outcome as {
+    kind?: string;
+    stop?: { kind: string } | null;
+    exchange?: { end: ExchangeEnd | string };
+  };
+  if (o.kind === "stopped" || (o.exchange !== undefined && typeof o.exchange.end === "string"))
+    return o.stop?.kind === "cancelled";
+  return (o.exchange?.end as ExchangeEnd | undefined)?.stop?.kind === "cancelled";
 }
 
-function connectFailed(outcome: TcpOutcome | TlsOutcome): boolean {
+export function connectFailed(outcome: TcpOutcome | TlsOutcome): boolean {
   return outcome.kind === "failed" || outcome.kind === "stopped";
 }
 
@@ -113,21 +124,26 @@ function exchangeFailed(outcome: HttpOutcome): boolean {
 }
 
 function notRunReason(
-  phase: LegPhase,
+  phase: AnyLegPhase,
   because: NotRunReason,
-  leg: LegObservation,
+  leg: AnyLegObservation,
   interruption: Interruption | null,
 ): string {
   if (because === "stopped")
     return `not run: ${interruption === null ? "the run stopped" : describeInterruption(interruption)}`;
   if (because === "not_applicable") return "the request is plain HTTP: no TLS towards the origin";
-  const earlier = phase === "http" && leg.tls.status === "ran" ? "tls" : "tcp";
+  if (because === "h2_not_selected") {
+    const alpn = leg.tls.status === "ran" && leg.tls.outcome.kind === "established" ? leg.tls.outcome.alpn : null;
+    const selected = alpn === null ? "selected no protocol in ALPN (it does not use ALPN)" : `selected ${alpn} in ALPN`;
+    return `the origin ${selected}, not h2: the edge would speak HTTP/1.1 to it, as the origin leg does`;
+  }
+  const earlier = (phase === "http" || phase === "http2") && leg.tls.status === "ran" ? "tls" : "tcp";
   return `not run: the ${earlier} phase failed`;
 }
 
 // --- tcp ---
 
-function tcpFacts(outcome: TcpOutcome, leg: LegObservation): TcpFacts {
+export function tcpFacts(outcome: TcpOutcome, leg: AnyLegObservation): TcpFacts {
   return {
     address: leg.spec.address,
     port: leg.spec.port,
@@ -147,7 +163,7 @@ const CONNECT_VERBS = {
   unknown: "could not be connected to",
 } as const;
 
-function tcpSummary(outcome: TcpOutcome, leg: LegObservation): string {
+export function tcpSummary(outcome: TcpOutcome, leg: AnyLegObservation): string {
   const endpoint = formatEndpoint(leg.spec.address, leg.spec.port);
   const ms = roundMs(outcome.elapsedMs);
   switch (outcome.kind) {
@@ -162,7 +178,7 @@ function tcpSummary(outcome: TcpOutcome, leg: LegObservation): string {
 
 // --- tls ---
 
-function tlsFacts(outcome: TlsOutcome, leg: LegObservation): TlsFacts {
+export function tlsFacts(outcome: TlsOutcome, leg: AnyLegObservation): TlsFacts {
   const offer = leg.spec.tls;
   const base = {
     servername: offer?.servername ?? null,
@@ -174,6 +190,7 @@ function tlsFacts(outcome: TlsOutcome, leg: LegObservation): TlsFacts {
     trusted: null,
     hostnameMatches: null,
     verifyError: null,
+    withoutSni: null,
   };
   switch (outcome.kind) {
     case "established": {
@@ -188,6 +205,7 @@ function tlsFacts(outcome: TlsOutcome, leg: LegObservation): TlsFacts {
         hostnameMatches: certificate.hostnameMatches,
         verifyError: certificate.verifyError,
         errorCode: null,
+        withoutSni: withoutSniFacts(certificate.withoutSni ?? null),
       };
     }
     case "failed":
@@ -197,16 +215,34 @@ function tlsFacts(outcome: TlsOutcome, leg: LegObservation): TlsFacts {
   }
 }
 
-function tlsSummary(outcome: TlsOutcome): string {
+function withoutSniFacts(probe: WithoutSniProbe | null): TlsFacts["withoutSni"] {
+  if (probe === null) return null;
+  return probe.kind === "failed"
+    ? { sameCertificate: null, subject: null, errorCode: probe.errorCode }
+    : { sameCertificate: probe.kind === "same", subject: probe.subject, errorCode: null };
+}
+
+export function tlsSummary(outcome: TlsOutcome, leg?: AnyLegObservation): string {
   const ms = roundMs(outcome.elapsedMs);
   switch (outcome.kind) {
     case "established": {
+      // The HTTP/2 leg meets the certificate the origin leg judges: said once, there.
+      if (leg?.spec.transport === "h2") {
+        return `${outcome.protocol ?? "TLS"} ${outcome.cipher}, ALPN ${outcome.alpn ?? "none selected"} (${ms} ms)`;
+      }
+      // What fails the certificate; an Origin CA certificate and one expiring soon are said apart, in the findings.
       const problems = outcome.certificate.problems
-        .filter((p) => p.kind !== "untrusted" || p.why !== "origin_ca")
+        .filter((p) => p.kind !== "origin_ca" && p.kind !== "expiring")
         .map((p) => (p.kind === "untrusted" || p.kind === "verify_error" ? "untrusted" : p.kind.replaceAll("_", " ")));
       const unique = [...new Set(problems)];
       const alpn = outcome.alpn ? `, ALPN ${outcome.alpn}` : "";
-      const certificate = unique.length > 0 ? unique.join(", ") : "valid";
+      const originCa = outcome.certificate.problems.find((p) => p.kind === "origin_ca");
+      const certificate =
+        unique.length > 0
+          ? unique.join(", ")
+          : originCa === undefined
+            ? "valid"
+            : `from Cloudflare Origin CA${originCa.verified ? "" : " (signature not checked)"}`;
       return `${outcome.protocol ?? "TLS"} ${outcome.cipher}${alpn}, certificate ${certificate} (${ms} ms)`;
     }
     case "failed": {
@@ -307,7 +343,7 @@ function httpSummary(outcome: HttpOutcome): string {
   }
 }
 
-function roundOrNull(ms: number | null): number | null {
+export function roundOrNull(ms: number | null): number | null {
   return ms === null ? null : roundMs(ms);
 }
 
@@ -318,7 +354,7 @@ export function notRunLegReport(
   address: string | null,
   reason: string,
 ): LegReport {
-  const skipped = (phase: LegPhase) => ({
+  const skipped = (phase: AnyLegPhase) => ({
     name: phase,
     status: "skipped" as const,
     startedAt: null,
@@ -335,6 +371,6 @@ export function notRunLegReport(
     address,
     port: target.port,
     scheme: target.scheme,
-    phases: [skipped("tcp"), skipped("tls"), skipped("http")],
+    phases: [skipped("tcp"), skipped("tls"), skipped(name === "origin-h2" ? "http2" : "http")],
   };
 }

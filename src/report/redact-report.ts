@@ -9,7 +9,15 @@ import { FINDING_CATALOGUE, type Finding } from "../findings/catalogue.js";
 import { type Evidence, type EvidenceValue, isWireKind } from "../findings/evidence.js";
 import type { LegName } from "../legs/leg-name.js";
 import { Redaction, redactedHeaderNames } from "./redaction.js";
-import type { HttpFacts, LegPhaseResult, LegReport, Report, ResponseHead } from "./schema.js";
+import type {
+  H2ExchangeFacts,
+  Http2Facts,
+  HttpFacts,
+  LegPhaseResult,
+  LegReport,
+  Report,
+  ResponseHead,
+} from "./schema.js";
 
 export type Bodies = Partial<Record<LegName, Buffer>>;
 
@@ -61,6 +69,33 @@ function learnSecrets(redaction: Redaction, report: Report): void {
       for (const [name, value] of head.headers) if (redaction.isRedactedName(name)) redaction.addSecret(name, value);
     }
   }
+  for (const http2 of http2FactsOf(report)) {
+    for (const [name, value] of http2.request.fields)
+      if (redaction.isRedactedName(name)) redaction.addSecret(name, value);
+    for (const exchange of exchangesOf(http2)) {
+      for (const [name, value] of h2FieldsOf(exchange))
+        if (redaction.isRedactedName(name)) redaction.addSecret(name, value);
+    }
+  }
+}
+
+function http2FactsOf(report: Report): Http2Facts[] {
+  return Object.values(report.legs).flatMap((leg) =>
+    (leg?.phases ?? []).flatMap((phase) => (phase.name === "http2" && phase.facts !== null ? [phase.facts] : [])),
+  );
+}
+
+function exchangesOf(http2: Http2Facts): H2ExchangeFacts[] {
+  return [http2.exchange, ...(http2.retry?.exchange ? [http2.retry.exchange] : [])];
+}
+
+/** Every decoded field of an HTTP/2 response: the header block, the trailers, the fields found malformed. */
+function h2FieldsOf(exchange: H2ExchangeFacts): Array<readonly [string, string]> {
+  return [
+    ...(exchange.response?.headers ?? []),
+    ...(exchange.response?.trailers ?? []),
+    ...exchange.malformedHeaders.map(({ name, value }) => [name, value] as const),
+  ];
 }
 
 function httpFactsOf(report: Report): HttpFacts[] {
@@ -80,6 +115,7 @@ function redactField(field: readonly [string, string], redaction: Redaction): [s
 }
 
 function redactPhase(phase: LegPhaseResult, redaction: Redaction): LegPhaseResult {
+  if (phase.name === "http2" && phase.facts !== null) return { ...phase, facts: redactHttp2(phase.facts, redaction) };
   if (phase.name !== "http" || phase.facts === null) return phase;
   const { request, response } = phase.facts;
   const redactHead = (head: ResponseHead): ResponseHead => ({
@@ -101,6 +137,35 @@ function redactPhase(phase: LegPhaseResult, redaction: Redaction): LegPhaseResul
         rawHead: redaction.redactText(response.rawHead),
       },
     },
+  };
+}
+
+function redactHttp2(facts: Http2Facts, redaction: Redaction): Http2Facts {
+  const fields = (list: Array<[string, string]>): Array<[string, string]> =>
+    list.map((field) => redactField(field, redaction));
+  const exchange = (x: H2ExchangeFacts): H2ExchangeFacts => ({
+    ...x,
+    response:
+      x.response === null
+        ? null
+        : {
+            ...x.response,
+            headers: fields(x.response.headers),
+            trailers: x.response.trailers === null ? null : fields(x.response.trailers),
+          },
+    malformedHeaders: x.malformedHeaders.map((m) => {
+      const [name, value] = redactField([m.name, m.value], redaction);
+      return { ...m, name, value };
+    }),
+    notHttp2: x.notHttp2 === null ? null : { ...x.notHttp2, firstBytes: redaction.redactText(x.notHttp2.firstBytes) },
+  });
+  return {
+    request: { ...facts.request, fields: fields(facts.request.fields) },
+    exchange: exchange(facts.exchange),
+    retry:
+      facts.retry === null
+        ? null
+        : { ...facts.retry, exchange: facts.retry.exchange === null ? null : exchange(facts.retry.exchange) },
   };
 }
 

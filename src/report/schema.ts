@@ -18,7 +18,7 @@ import { seriesSchema } from "./series-schema.js";
 export { SCHEMA_VERSION };
 
 const legName = z.enum(LEG_NAMES);
-const phaseName = z.enum(["dns", "tcp", "tls", "http"]);
+const phaseName = z.enum(["dns", "tcp", "tls", "http", "http2"]);
 const edgeStatus = z.union([
   z.literal(520),
   z.literal(521),
@@ -113,6 +113,14 @@ export const tlsFactsSchema = z.object({
   hostnameMatches: z.boolean().nullable(),
   verifyError: z.string().nullable().describe("OpenSSL's verification code for the chain, if any"),
   errorCode: z.string().nullable(),
+  withoutSni: z
+    .object({
+      sameCertificate: z.boolean().nullable().describe("null when that handshake failed"),
+      subject: z.string().nullable(),
+      errorCode: z.string().nullable(),
+    })
+    .nullable()
+    .describe("a second handshake without SNI, made only when the certificate does not name the hostname"),
 });
 
 const headerField = z
@@ -151,6 +159,86 @@ export const httpFactsSchema = z.object({
   }),
 });
 
+export const h2FrameSchema = z.object({
+  direction: z.enum(["sent", "received"]),
+  type: z.string().describe("RFC 9113 §6 name; UNKNOWN for an extension frame (typeCode keeps the number)"),
+  typeCode: z.number().int(),
+  streamId: z.number().int(),
+  flags: z.array(z.string()),
+  length: z.number().int().describe("payload bytes"),
+  atMs: z.number().nullable().describe("ms since the exchange started"),
+  errorCode: z.string().nullable().describe("RST_STREAM and GOAWAY: the RFC 9113 §7 name"),
+  settings: z.record(z.string(), z.number()).nullable().describe("SETTINGS: parameter name → value"),
+  lastStreamId: z.number().int().nullable().describe("GOAWAY"),
+  windowIncrement: z.number().int().nullable().describe("WINDOW_UPDATE"),
+  debugData: wireText.nullable().describe("GOAWAY: debug data as sent (first 256 bytes)"),
+  violation: z.string().nullable().describe("a payload the frame type does not allow"),
+});
+
+const h2HeaderField = z.tuple([wireText, wireText]).describe("[name, value] as decoded from HPACK");
+
+export const h2ExchangeFactsSchema = z.object({
+  end: z.enum(["complete", "stream_reset", "goaway", "session_error", "closed", "timeout", "aborted"]),
+  response: z
+    .object({
+      status: z.number().int().nullable().describe("`:status`; null when missing or not three digits"),
+      headers: z.array(h2HeaderField).describe("the final response header block, pseudo-header fields included"),
+      bodyBytes: z.number().int(),
+      complete: z.boolean().describe("the origin ended the stream (END_STREAM)"),
+      trailers: z.array(h2HeaderField).nullable(),
+    })
+    .nullable(),
+  streamError: z.string().nullable().describe("the RST_STREAM error code on the request's stream"),
+  streamResetBy: z.enum(["origin", "client"]).nullable(),
+  goaway: z
+    .object({
+      by: z.enum(["origin", "client"]),
+      errorCode: z.string(),
+      lastStreamId: z.number().int(),
+      debugData: wireText,
+    })
+    .nullable(),
+  sessionErrorCode: z.string().nullable().describe("node:http2's error code for the connection, if any"),
+  sessionErrorMessage: z.string().nullable(),
+  socketErrorCode: z.string().nullable(),
+  notHttp2: z
+    .object({ expected: z.string(), firstBytes: wireText, looksLikeHttp1: z.boolean() })
+    .nullable()
+    .describe("the origin selected h2 but its bytes were not HTTP/2"),
+  remoteSettings: z.record(z.string(), z.number()).nullable().describe("the origin's SETTINGS, merged in order"),
+  malformedHeaders: z
+    .array(z.object({ name: wireText, value: wireText, why: z.string() }))
+    .describe("why the response header block is malformed (RFC 9113 §8.1.1), field by field"),
+  headerDecodingError: z.object({ code: z.string(), streamId: z.number().int(), offset: z.number().int() }).nullable(),
+  frames: z.array(h2FrameSchema).describe("both directions in arrival order (bounded: first and last)"),
+  framesDropped: z.number().int().describe("frames left out between the first and the last ones kept"),
+  timings: z.object({
+    firstFrameMs: z.number().nullable(),
+    headersMs: z.number().nullable(),
+    completeMs: z.number().nullable(),
+  }),
+});
+
+export const http2FactsSchema = z.object({
+  request: z.object({
+    authority: z.string(),
+    fields: z.array(headerField).describe("pseudo-header fields first, names in lower case, as sent"),
+  }),
+  exchange: h2ExchangeFactsSchema,
+  retry: z
+    .object({
+      reason: z.enum(["refused_stream", "goaway_no_error"]),
+      failedAt: z
+        .enum(["tcp", "tls", "alpn", "stopped"])
+        .nullable()
+        .describe("where the fresh connection stopped before HTTP/2; null when it got that far"),
+      errorCode: z.string().nullable(),
+      exchange: h2ExchangeFactsSchema.nullable(),
+    })
+    .nullable()
+    .describe("the second attempt on a fresh connection, as the edge makes it"),
+});
+
 const phaseBase = {
   status: z.enum(["passed", "failed", "skipped"]),
   startedAt: z.string().nullable(),
@@ -166,6 +254,7 @@ export const legPhaseSchema = z.discriminatedUnion("name", [
   z.object({ name: z.literal("tcp"), ...phaseBase, facts: tcpFactsSchema.nullable() }),
   z.object({ name: z.literal("tls"), ...phaseBase, facts: tlsFactsSchema.nullable() }),
   z.object({ name: z.literal("http"), ...phaseBase, facts: httpFactsSchema.nullable() }),
+  z.object({ name: z.literal("http2"), ...phaseBase, facts: http2FactsSchema.nullable() }),
 ]);
 
 export const legSchema = z.object({
@@ -173,7 +262,7 @@ export const legSchema = z.object({
   address: z.string().nullable().describe("the IP address the leg connects to; null when there was none"),
   port: z.number().int(),
   scheme: z.enum(["http", "https"]),
-  phases: z.array(legPhaseSchema).describe("tcp, tls, http, in the order they run"),
+  phases: z.array(legPhaseSchema).describe("tcp, tls, then http (origin) or http2 (origin-h2), in the order they run"),
 });
 
 export const edgeAnswerSchema = z
@@ -238,6 +327,10 @@ export const targetSchema = z.object({
   port: z.number().int(),
   path: z.string(),
   method: z.string(),
+  sslMode: z
+    .enum(["off", "flexible", "full", "strict"])
+    .describe("the zone's SSL mode the run was judged under (--ssl-mode); off: proxy off, visitors connect directly"),
+  http2ToOrigin: z.boolean().describe("whether the edge offers h2 to the origin (false with --no-h2)"),
 });
 
 export const requestSchema = z.object({
@@ -287,6 +380,17 @@ export const interruptionSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("run_deadline"), ms: z.number() }).describe("the whole-run deadline (--max-time)"),
 ]);
 
+export const sslModeRowSchema = z.object({
+  mode: z.enum(["off", "flexible", "full", "strict"]),
+  title: z.string().describe("as the CDN's dashboard names it"),
+  verdict: z.enum(["ok", "fail", "not_tested"]),
+  edgeStatus: edgeStatus
+    .nullable()
+    .describe("what the CDN would answer under this mode; null when ok, off or not tested"),
+  reason: z.string(),
+  howToTest: z.string().nullable().describe("the command that tests this mode, when this run did not"),
+});
+
 const toolSchema = z.object({ name: z.literal("diag520"), version: z.string() });
 
 export const reportSchema = z.object({
@@ -301,12 +405,15 @@ export const reportSchema = z.object({
   interruption: interruptionSchema.nullable(),
   resolution: resolutionSchema,
   legs: z
-    .object({ origin: legSchema.optional(), edge: edgeLegSchema.optional() })
+    .object({ origin: legSchema.optional(), "origin-h2": legSchema.optional(), edge: edgeLegSchema.optional() })
     .describe("each leg that was planned, by name"),
   findings: z.array(findingSchema),
   causes: z.array(rankedCauseSchema),
   notChecked: z.array(notCheckedSchema),
   verdict: verdictSchema,
+  sslModes: z
+    .array(sslModeRowSchema)
+    .describe("the verdict under each SSL mode, as far as this run's evidence reaches (off, flexible, full, strict)"),
   reproduce: z.object({ curl: z.string().describe("a curl command that makes the same request the same way") }),
   redacted: z.array(z.string()).describe("header names whose values were replaced by [REDACTED] in every output"),
   series: seriesSchema.optional().describe("present when the request was sampled repeatedly (--repeat, --for)"),
@@ -345,6 +452,9 @@ export type DnsFacts = z.infer<typeof dnsFactsSchema>;
 export type TcpFacts = z.infer<typeof tcpFactsSchema>;
 export type TlsFacts = z.infer<typeof tlsFactsSchema>;
 export type HttpFacts = z.infer<typeof httpFactsSchema>;
+export type Http2Facts = z.infer<typeof http2FactsSchema>;
+export type H2ExchangeFacts = z.infer<typeof h2ExchangeFactsSchema>;
+export type H2FrameFacts = z.infer<typeof h2FrameSchema>;
 export type ResponseHead = z.infer<typeof responseHeadSchema>;
 export type CertificateFacts = z.infer<typeof certificateSchema>;
 export type Target = z.infer<typeof targetSchema>;
@@ -353,6 +463,7 @@ export type RankedCause = z.infer<typeof rankedCauseSchema>;
 export type NotChecked = z.infer<typeof notCheckedSchema>;
 export type Verdict = z.infer<typeof verdictSchema>;
 export type Interruption = z.infer<typeof interruptionSchema>;
+export type SslModeRow = z.infer<typeof sslModeRowSchema>;
 
 /** JSON Schema for `diag520 schema`. */
 export function outputJsonSchema(): unknown {

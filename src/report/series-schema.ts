@@ -61,7 +61,7 @@ export const sampleRecordSchema = z.object({
 export const codeSeriesSchema = z.object({
   code: findingCode,
   severity: z.enum(["error", "warning", "info"]).describe("the most severe it was given in any sample"),
-  phase: z.enum(["dns", "tcp", "tls", "http"]).describe("where it was observed, the first time"),
+  phase: z.enum(["dns", "tcp", "tls", "http", "http2"]).describe("where it was observed, the first time"),
   count,
   rate: z.number().describe("count / counted samples"),
   firstSample: z.number().int(),

@@ -13,6 +13,7 @@ import { notCheckedFromHere } from "../causes/not-checked.js";
 import { phaseDeadlines } from "../cdn/edge-timeouts.js";
 import { checkResolution, isProxied } from "../checks/resolution.js";
 import { checkSeries } from "../checks/series.js";
+import { applySslMode } from "../checks/ssl-mode.js";
 import { startDeadline, stopOf } from "../deadline.js";
 import type { Diagnosis } from "../diagnose.js";
 import type { Finding } from "../findings/catalogue.js";
@@ -29,6 +30,7 @@ import type { LegSeries, Series } from "../report/series-schema.js";
 import { describeInterruption } from "../report/verdict.js";
 import { originGate } from "../resolve/origin-gate.js";
 import { startResolution } from "../resolve/resolve.js";
+import { sslModeOf } from "../ssl-mode.js";
 import { roundMs } from "../text/round-ms.js";
 import { VERSION } from "../version.js";
 import { rankSeriesCauses } from "./rank-series-causes.js";
@@ -67,9 +69,17 @@ export async function diagnoseSeries(
       target.failure !== null && stopOf(run.signal)?.kind === "cancelled"
         ? { address: null, blockedBy: "not run: interrupted by the user" }
         : originGate(target, request.origin !== null);
+    // A series samples the HTTP/1.1 origin leg; the HTTP/2 one is a single run's.
+    const sslMode = sslModeOf(request);
     const sampling: LegSampling[] =
       gate.address !== null && gate.blockedBy === null
-        ? [{ name: "origin", specs: target.addresses.map((address) => originLegSpec(request, options, address, wire)) }]
+        ? [
+            {
+              name: "origin",
+              specs: target.addresses.map((address) => originLegSpec(request, options, address, wire)),
+              judge: (findings) => applySslMode(findings, sslMode),
+            },
+          ]
         : [];
     const seriesRun = await runSeries(
       sampling,
@@ -115,6 +125,8 @@ export async function diagnoseSeries(
         port: request.port,
         path: request.path,
         method: request.method,
+        sslMode,
+        http2ToOrigin: request.http2ToOrigin !== false,
       },
       request: {
         method: wire.method,
@@ -137,6 +149,8 @@ export async function diagnoseSeries(
         interruption,
         originNotRun: kept === null ? (originLeg.phases[0]?.skipReason ?? "not run") : null,
       }),
+      // The per-mode table is a single run's: a series judges every sample under this run's mode.
+      sslModes: [],
       reproduce: { curl: "" },
       redacted: [],
       series,

@@ -26,6 +26,8 @@ export interface LegSampling {
   readonly name: LegName;
   /** One spec per address, taken in turn: sample n goes to specs[(n - 1) % specs.length]. */
   readonly specs: readonly LegSpec[];
+  /** What the zone's SSL mode makes of a sample's findings (checks judge as Full (strict) does). */
+  readonly judge: (findings: Finding[]) => Finding[];
 }
 
 /** A sample kept whole, observation included, for the report's `legs` entry and the HAR file. */
@@ -74,7 +76,7 @@ export async function runSeries(
       hooks.onSampleStart?.(leg.name, n);
       const atMs = performance.now() - started;
       const observation = await runLeg(spec, signal);
-      const findings = checkLeg(observation);
+      const findings = leg.judge(checkLeg(observation));
       const totalMs = performance.now() - started - atMs;
       collectors.get(leg.name)?.settle(toSample({ n, atMs, totalMs }, observation, findings), observation);
     }

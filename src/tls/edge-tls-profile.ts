@@ -43,10 +43,18 @@ export const EDGE_TLS12_CIPHERS = [
 export const EDGE_CIPHER_STRING = [...EDGE_TLS13_CIPHERSUITES, ...EDGE_TLS12_CIPHERS, "@SECLEVEL=0"].join(":");
 
 /**
- * ALPN: HTTP/1.1 only. The edge also offers h2 to origins (cloudflare-docs http2-to-origin), but
- * this pipeline speaks raw HTTP/1.1 after the handshake; an h2 probe is a later, separate probe.
+ * ALPN as the edge offers it to origins: `h2` first, then `http/1.1` (Pingora's order, FACTS.md
+ * "HTTP/2 towards the origin"). The `origin-h2` leg offers exactly this and records what the
+ * origin selected; with "HTTP/2 to Origin" off (`--no-h2`) the edge offers only `http/1.1`.
  */
-export const EDGE_ALPN_PROTOCOLS = ["http/1.1"] as const;
+export const EDGE_ALPN_PROTOCOLS = ["h2", "http/1.1"] as const;
+
+/**
+ * What the raw HTTP/1.1 leg offers: it speaks HTTP/1.1 on the socket after the handshake, so it
+ * must not let the origin select h2 (as the edge does when HTTP/2 to Origin is off, or when it
+ * falls back to HTTP/1.1 after an h2 failure).
+ */
+export const HTTP1_ALPN_PROTOCOLS = ["http/1.1"] as const;
 
 /** Protocols the edge accepts but that are deprecated (RFC 8996): a warning, not a failure. */
 export const LEGACY_PROTOCOLS: ReadonlySet<string> = new Set(["TLSv1", "TLSv1.1"]);

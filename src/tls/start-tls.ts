@@ -19,6 +19,8 @@ export interface TlsOffer {
   readonly hostname: string;
   readonly alpn: readonly string[];
   readonly extraCaPem: readonly string[];
+  /** A certificate expiring within this many days is a problem of its own; default 14. */
+  readonly certWarnDays?: number;
 }
 
 /** What the TCP socket carried during the handshake (the ClientHello out, whatever came back). */
@@ -82,7 +84,7 @@ export function startTls(tcp: Socket, offer: TlsOffer, signal: AbortSignal): Pro
         protocol: socket.getProtocol(),
         cipher: socket.getCipher().standardName,
         alpn: socket.alpnProtocol || null,
-        certificate: inspectPeerCertificate(socket, offer.hostname, offer.extraCaPem, new Date()),
+        certificate: inspectPeerCertificate(socket, offer.hostname, offer.extraCaPem, new Date(), offer.certWarnDays),
         elapsedMs: elapsed(),
         bytes: bytes(),
       });

@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { checkCertificate } from "../../src/checks/certificate.js";
 import type { Finding, Origin } from "../../src/findings/catalogue.js";
-import type { CertificateInspection, CertificateProblem } from "../../src/tls/inspect-certificate.js";
+import type {
+  CertificateInspection,
+  CertificateProblem,
+  MismatchWhy,
+  UntrustedWhy,
+  WithoutSniProbe,
+} from "../../src/tls/inspect-certificate.js";
 
 const AT: Origin = { leg: "origin", phase: "tls" };
 const CHECKED_AT = "2026-03-01T12:00:00.000Z";
@@ -90,6 +96,8 @@ describe("checkCertificate: name and trust", () => {
       commonName: "other.invalid",
       subjectAltNames: ["DNS:other.invalid", "DNS:www.other.invalid"],
       subject: "CN=other.invalid",
+      why: "other_names",
+      wildcards: [],
     };
     const found = only(checkCertificate(inspection([problem]), AT));
     assert.deepEqual([found.code, found.severity, found.edgeStatus], ["tls.cert_hostname_mismatch", "error", 526]);
@@ -98,6 +106,9 @@ describe("checkCertificate: name and trust", () => {
       hostname: "origin.test",
       commonName: "other.invalid",
       subjectAltNames: ["DNS:other.invalid", "DNS:www.other.invalid"],
+      mismatch: "other_names",
+      wildcards: [],
+      sameWithoutSni: null,
     });
   });
 
@@ -108,13 +119,61 @@ describe("checkCertificate: name and trust", () => {
       commonName: null,
       subjectAltNames: [],
       subject: "",
+      why: "no_names",
+      wildcards: [],
     };
     const found = only(checkCertificate(inspection([problem]), AT));
-    assert.match(found.detail, /it is for no subjectAltName \(subject empty\)/);
+    assert.match(found.detail, /names no host at all \(no subjectAltName, subject empty\)/);
     assert.equal(found.evidence.commonName, null);
+    assert.equal(found.evidence.mismatch, "no_names");
   });
 
-  const untrusted = (why: "self_signed" | "untrusted_root" | "unknown_issuer" | "origin_ca"): CertificateProblem => ({
+  const mismatch = (why: MismatchWhy, subjectAltNames: string[], wildcards: string[] = []): CertificateProblem => ({
+    kind: "hostname_mismatch",
+    hostname: "a.b.origin.test",
+    commonName: null,
+    subjectAltNames,
+    subject: "",
+    why,
+    wildcards,
+  });
+  const mismatchRows: ReadonlyArray<readonly [string, CertificateProblem, WithoutSniProbe | null, RegExp]> = [
+    [
+      "only an IP SAN",
+      mismatch("ip_san_only", ["IP Address:192.0.2.1"]),
+      null,
+      /names only IP addresses \(IP Address:192\.0\.2\.1\)/,
+    ],
+    [
+      "a wildcard one label too high",
+      mismatch("wildcard_not_covering", ["DNS:*.origin.test"], ["*.origin.test"]),
+      null,
+      /wildcard \*\.origin\.test does not cover a\.b\.origin\.test: a wildcard stands for exactly one label/,
+    ],
+    [
+      "the default certificate (the same without SNI)",
+      mismatch("other_names", ["DNS:default.test"]),
+      { kind: "same", subject: "CN=default.test", fingerprint256: "AA" },
+      /same certificate to a client that sends no SNI: it is its default certificate.*no site .* is configured for a\.b\.origin\.test.*ignores SNI/,
+    ],
+    [
+      "a site with the wrong certificate (another one without SNI)",
+      mismatch("other_names", ["DNS:other.test"]),
+      { kind: "different", subject: "CN=default.test", fingerprint256: "BB" },
+      /Without SNI the origin serves another certificate \(CN=default\.test\).*wrong certificate/,
+    ],
+  ];
+  for (const [name, problem, withoutSni, detail] of mismatchRows) {
+    test(`hostname mismatch, named for what it is: ${name}`, () => {
+      const found = only(checkCertificate({ ...inspection([problem]), withoutSni }, AT));
+      assert.deepEqual([found.code, found.severity, found.edgeStatus], ["tls.cert_hostname_mismatch", "error", 526]);
+      assert.match(found.detail, detail);
+      assert.equal(found.evidence.mismatch, problem.kind === "hostname_mismatch" ? problem.why : null);
+      assert.equal(found.evidence.sameWithoutSni, withoutSni === null ? null : withoutSni.kind === "same");
+    });
+  }
+
+  const untrusted = (why: UntrustedWhy): CertificateProblem => ({
     kind: "untrusted",
     why,
     subject: LEAF,
@@ -128,9 +187,10 @@ describe("checkCertificate: name and trust", () => {
       "unknown_issuer",
       0,
       "error",
-      /whose issuer \(CN=diag520 test intermediate CA\) is neither sent .*incomplete chain/,
+      /whose issuer \(CN=diag520 test intermediate CA\) is neither sent .*private CA.*does not send an intermediate/,
     ],
-    ["origin_ca", 0, "warning", /a Cloudflare Origin CA: the edge trusts it.*--ca-file/],
+    ["issuer_not_ca", 0, "error", /CN=origin\.test is signed by CN=diag520 test intermediate CA, which is not a CA/],
+    ["origin_ca_not_verified", 1, "error", /names Cloudflare Origin CA .* did not sign it/],
   ] as const;
   for (const [why, extraCaCount, severity, detail] of rows) {
     test(`untrusted, ${why}${extraCaCount > 0 ? ", with --ca-file" : ""}: ${severity}`, () => {
@@ -149,6 +209,66 @@ describe("checkCertificate: name and trust", () => {
       });
     });
   }
+
+  test("a chain that lacks its intermediate: its own finding (526), with where the issuer is published", () => {
+    const problem: CertificateProblem = {
+      kind: "chain_incomplete",
+      subject: LEAF,
+      missingIssuer: INTERMEDIATE,
+      caIssuersUrl: "http://ca.example/int.crt",
+      certificatesSent: 1,
+    };
+    const found = only(checkCertificate(inspection([problem]), AT));
+    assert.deepEqual([found.code, found.severity, found.edgeStatus], ["tls.chain_incomplete", "error", 526]);
+    assert.match(
+      found.detail,
+      /sends 1 certificate and the chain stops at CN=origin\.test.*published at http:\/\/ca\.example\/int\.crt but not sent.*does not fetch/,
+    );
+    assert.deepEqual(found.evidence, {
+      subject: LEAF,
+      missingIssuer: INTERMEDIATE,
+      caIssuersUrl: "http://ca.example/int.crt",
+      certificatesSent: 1,
+    });
+  });
+
+  test("a certificate that expires within --cert-warn-days: a warning with the date", () => {
+    const problem: CertificateProblem = {
+      kind: "expiring",
+      certificates: [{ index: 0, subject: LEAF, date: "2026-03-04T00:00:00.000Z", daysLeft: 3 }],
+      warnDays: 14,
+    };
+    const found = only(checkCertificate(inspection([problem]), AT));
+    assert.deepEqual([found.code, found.severity, found.edgeStatus], ["tls.cert_expiring", "warning", null]);
+    assert.match(
+      found.detail,
+      /the leaf certificate \(CN=origin\.test\) expires on 2026-03-04T00:00:00\.000Z \(in 3 days\), within the 14 days/,
+    );
+    assert.deepEqual(found.evidence, {
+      certificates: [LEAF],
+      validTo: ["2026-03-04T00:00:00.000Z"],
+      daysLeft: [3],
+      warnDays: 14,
+      now: CHECKED_AT,
+    });
+  });
+
+  test("a Cloudflare Origin CA certificate: a warning that says why it cannot be verified; context once verified", () => {
+    const unverified: CertificateProblem = {
+      kind: "origin_ca",
+      verified: false,
+      issuer: "CloudFlare Origin SSL ECC Certificate Authority",
+      keyIdentifier: "85305D3B2A70D4EDD5926707FDEB39B41A0E38A7",
+    };
+    const warning = only(checkCertificate(inspection([unverified]), AT));
+    assert.deepEqual([warning.code, warning.severity, warning.edgeStatus], ["tls.cert_origin_ca", "warning", null]);
+    assert.match(
+      warning.detail,
+      /trusts Origin CA certificates in Full \(strict\); browsers do not.*paused.*--ca-file/,
+    );
+    const info = only(checkCertificate(inspection([{ ...unverified, verified: true }]), AT));
+    assert.deepEqual([info.severity, info.evidence.verified], ["info", true]);
+  });
 
   test("a chain to a trusted root that OpenSSL still rejects: verify_error, OpenSSL's reason as evidence", () => {
     const found = only(checkCertificate(inspection([{ kind: "verify_error", verifyError: "INVALID_CA" }]), AT));

@@ -8,6 +8,7 @@
  * is not installed (CI installs both: .ci/run).
  */
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseCommandLine } from "../../src/cli/command-line.js";
@@ -19,8 +20,9 @@ import { type DnsServer, startDnsServer } from "../../src/lab/dns-server.js";
 import { rawResponse } from "../../src/lab/lab-origins.js";
 import { type ListeningServer, releasedPort, startPlainServer } from "../../src/lab/lab-servers.js";
 import { outputDocumentSchema, type Report, type ReportDocument } from "../../src/report/schema.js";
+import { APACHE, CADDY, H2O, type H2WebServer } from "../support/h2-web-servers.js";
 import { type HaproxyServer, locateHaproxy, startHaproxy } from "../support/haproxy.js";
-import { locateNginx, type NginxServer, startNginx } from "../support/nginx.js";
+import { http2Directives, locateNginx, type NginxServer, nginxVersion, startNginx } from "../support/nginx.js";
 import { phaseOf } from "../support/report-phases.js";
 
 const HOST = "www.real-servers.diag520.test";
@@ -62,6 +64,8 @@ interface Expectation {
 
 interface NginxCase extends Expectation {
   readonly tls: boolean;
+  /** HTTP/2 on for this TLS server (`http2 on;`, or `listen … http2` before nginx 1.25.1). */
+  readonly http2?: true;
   /** The server block's directives, after `listen` and `server_name`. */
   readonly directives: (upstreams: Upstreams, prefix: string) => string;
 }
@@ -77,6 +81,21 @@ const cert = (prefix: string, kind: string) =>
 
 function httpResponse(report: Report) {
   return phaseOf(report, "http")?.facts?.response ?? null;
+}
+
+/** The origin-h2 leg negotiated h2 and got a complete response, and no HTTP/2 fault was found. */
+function assertHealthyOverH2(report: Report, body: string): void {
+  const leg = report.legs["origin-h2"];
+  const tls = leg?.phases.find((phase) => phase.name === "tls");
+  assert.equal(tls?.name === "tls" ? tls.facts?.alpn : null, "h2", "the origin selects h2");
+  const http2 = leg?.phases.find((phase) => phase.name === "http2");
+  const facts = http2?.name === "http2" ? http2.facts : null;
+  assert.equal(facts?.exchange.end, "complete");
+  assert.equal(facts?.exchange.response?.status, 200);
+  assert.equal(facts?.exchange.response?.bodyBytes, Buffer.byteLength(body));
+  assert.equal(facts?.retry, null);
+  const faults = report.findings.filter((f) => f.code.startsWith("http2.") && f.severity !== "info");
+  assert.deepEqual(faults, [], "no HTTP/2 fault");
 }
 
 const NGINX_CASES: readonly NginxCase[] = [
@@ -129,6 +148,31 @@ const NGINX_CASES: readonly NginxCase[] = [
     exit: 0,
   },
   {
+    name: "healthy https over HTTP/2: the edge's h2 gets a complete response",
+    tls: true,
+    http2: true,
+    directives: (_, p) => `${cert(p, "valid")} return 200 "ok\\n";`,
+    errors: [],
+    exit: 0,
+    check: (report) => {
+      assertHealthyOverH2(report, "ok\n");
+      // The HTTP/1.1 leg offered http/1.1 alone and was served over HTTP/1.1.
+      assert.equal(phaseOf(report, "tls")?.facts?.alpn, "http/1.1");
+    },
+  },
+  {
+    name: "HTTP/2 with http2_max_concurrent_streams 1: healthy, the low limit is context",
+    tls: true,
+    http2: true,
+    directives: (_, p) => `${cert(p, "valid")} http2_max_concurrent_streams 1; return 200 "ok\\n";`,
+    errors: [],
+    exit: 0,
+    check: (report) => {
+      assertHealthyOverH2(report, "ok\n");
+      assert.ok(report.findings.some((f) => f.code === "http2.few_concurrent_streams" && f.severity === "info"));
+    },
+  },
+  {
     name: "expired certificate",
     tls: true,
     directives: (_, p) => `${cert(p, "expired")} return 200 "ok\\n";`,
@@ -153,7 +197,7 @@ const NGINX_CASES: readonly NginxCase[] = [
     name: "leaf without its intermediate (ssl_certificate holds one certificate)",
     tls: true,
     directives: (_, p) => `${cert(p, "leaf-only")} return 200 "ok\\n";`,
-    errors: ["tls.cert_untrusted"],
+    errors: ["tls.chain_incomplete"],
     exit: 1,
   },
   {
@@ -461,6 +505,7 @@ async function diagnoseAndCheck(
 }
 
 const nginxFound = await locateNginx();
+const nginxHttp2 = "path" in nginxFound ? http2Directives(await nginxVersion(nginxFound.path)) : null;
 const haproxyFound = await locateHaproxy();
 
 describe("real servers configured to misbehave, diagnosed from a command line", () => {
@@ -509,8 +554,9 @@ describe("real servers configured to misbehave, diagnosed from a command line", 
             const port = ports[i];
             if (port === undefined) throw new Error(`no port for case ${i}`);
             portOf.set(c.name, port);
-            const listen = `listen 127.0.0.1:${port}${c.tls ? " ssl" : ""};`;
-            return `server {\n  ${listen} server_name ${HOST};\n  ${c.directives(behind, prefix)}\n}`;
+            const h2 = c.http2 && nginxHttp2 !== null ? nginxHttp2 : { listenParameter: "", directive: "" };
+            const listen = `listen 127.0.0.1:${port}${c.tls ? " ssl" : ""}${h2.listenParameter};`;
+            return `server {\n  ${listen} server_name ${HOST}; ${h2.directive}\n  ${c.directives(behind, prefix)}\n}`;
           }).join("\n"),
       });
       assert.ok(started.available, "nginx was located, so it starts");
@@ -568,6 +614,50 @@ describe("real servers configured to misbehave, diagnosed from a command line", 
         assert.ok(haproxy && dns && port !== undefined);
         const server = haproxy;
         await diagnoseAndCheck(c, port, ["--dns-server", dns.address], () => server.errorLog());
+      });
+    }
+  });
+
+  describe("healthy HTTP/2 origins stay healthy (Apache, Caddy, h2o)", {
+    concurrency: 3,
+    timeout: RUN_LIMIT_MS,
+  }, () => {
+    const BODY = "ok from a real HTTP/2 server\n";
+    const certificates = generateLabCertificates([HOST]);
+    const servers: readonly H2WebServer[] = [APACHE, CADDY, H2O];
+    for (const kind of servers) {
+      test(`${kind.name} with HTTP/2 on: served over h2, no error, no HTTP/2 warning, exit 0`, async (t) => {
+        const located = await kind.locate();
+        if (!("path" in located)) {
+          t.skip(located.reason);
+          return;
+        }
+        assert.ok(dns);
+        const started = await kind.start({
+          hostname: HOST,
+          certPem: certificates.valid.chainPem,
+          keyPem: certificates.valid.keyPem,
+          body: BODY,
+        });
+        assert.ok(started.available, `${kind.name} was located, so it starts`);
+        const server = started.server;
+        try {
+          await writeFile(join(server.prefix, "ca.pem"), certificates.caPem);
+          const common = ["--dns-server", dns.address, "--ca-file", join(server.prefix, "ca.pem")];
+          const expected: Expectation = {
+            name: kind.name,
+            args: [],
+            errors: [],
+            exit: 0,
+            check: (report) => {
+              assertHealthyOverH2(report, BODY);
+              assert.equal(httpResponse(report)?.head?.statusCode, 200, "and over HTTP/1.1 too");
+            },
+          };
+          await diagnoseAndCheck(expected, server.ports[0] ?? 0, common, () => server.errorLog());
+        } finally {
+          await server.stop();
+        }
       });
     }
   });

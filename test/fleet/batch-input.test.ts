@@ -156,6 +156,28 @@ describe("text input into targets, validated as the flags are", () => {
 });
 
 describe("JSON Lines: the report's own target fields", () => {
+  test("sslMode full and http2ToOrigin: as --ssl-mode full and --no-h2", async () => {
+    const command = await parseCommandLine(["batch", "list"], {});
+    assert.ok(command.kind === "batch");
+    const lines = [
+      JSON.stringify({ hostname: "a.example", sslMode: "full", http2ToOrigin: false }),
+      "hostname,sslMode,http2ToOrigin\nb.example,off,true",
+    ];
+    const jsonl = batchTargets(await parseBatchInput(lines[0] ?? "", "jsonl"), command.flags);
+    const csv = batchTargets(await parseBatchInput(lines[1] ?? "", "csv"), command.flags);
+    assert.deepEqual([...jsonl.errors, ...csv.errors], []);
+    const [full] = jsonl.targets;
+    const [off] = csv.targets;
+    assert.deepEqual(
+      [full?.request.sslMode, full?.request.scheme, full?.request.port, full?.request.http2ToOrigin],
+      ["full", "https", 443, false],
+    );
+    assert.deepEqual(
+      [off?.request.sslMode, off?.request.scheme, off?.request.port, off?.request.http2ToOrigin],
+      ["off", "http", 80, true],
+    );
+  });
+
   test("fields, headers in both forms, sslMode, and a report's `target` fed back as it is", async () => {
     const lines = [
       JSON.stringify({
@@ -176,6 +198,8 @@ describe("JSON Lines: the report's own target fields", () => {
         port: 80,
         path: "/",
         method: "HEAD",
+        sslMode: "flexible",
+        http2ToOrigin: true,
       }),
     ].join("\n");
     const { targets, errors } = await targetsOf(lines, "jsonl");
@@ -216,7 +240,6 @@ describe("JSON Lines: the report's own target fields", () => {
     ['{"hostname": "a.example", "hostame": "typo"}', 'record: Unrecognized key: "hostame"'],
     ['{"hostname": "a.example", "port": 1.5}', "port: port is a whole number"],
     ['{"hostname": "a.example", "sslMode": "fullstrict"}', "sslMode: sslMode is one of off, flexible, full, strict"],
-    ['{"hostname": "a.example", "sslMode": "full"}', "sslMode full is not diagnosed yet"],
     [
       '{"hostname": "a.example", "sslMode": "flexible", "scheme": "https"}',
       "sslMode flexible talks http to the origin, but scheme says https",

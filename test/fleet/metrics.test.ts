@@ -94,7 +94,8 @@ describe("one report's metrics", () => {
       samples
         .filter((s) => s.name === "diag520_phase_duration_seconds")
         .map((s) => `${s.labels.leg}/${s.labels.phase}`),
-      ["/dns", "origin/tcp", "origin/tls", "origin/http"],
+      // The origin-h2 leg offers h2 as the edge does; this origin picks http/1.1, so no http2 phase ran.
+      ["/dns", "origin/tcp", "origin/tls", "origin/http", "origin-h2/tcp", "origin-h2/tls"],
     );
     assert.equal(value("diag520_http_status_code", { leg: "origin" }), 200);
     assert.ok((value("diag520_response_header_bytes", { leg: "origin" }) ?? 0) > 0);

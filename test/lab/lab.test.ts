@@ -80,6 +80,7 @@ test("the catalogue is consistent: kebab-case unique names, exit codes that foll
     "tls.cert_not_yet_valid",
     "tls.cert_hostname_mismatch",
     "tls.cert_untrusted",
+    "tls.chain_incomplete",
     "http.empty_reply",
     "http.connection_reset",
     "http.headers_too_large",
@@ -90,6 +91,12 @@ test("the catalogue is consistent: kebab-case unique names, exit codes that foll
     "http.conflicting_framing",
     "http.truncated_body",
     "http.response_timeout",
+    "http2.malformed_response",
+    "http2.stream_reset",
+    "http2.goaway",
+    "http2.bad_settings",
+    "http2.refused_stream",
+    "http2.response_timeout",
   ] as const) {
     assert.ok(covered.has(code), `an origin produces ${code}`);
   }

@@ -232,7 +232,7 @@ describe("a real Prometheus scraping diag520 serve", async () => {
         "healthy-https.lab.diag520.test": 0,
         "empty-reply.lab.diag520.test": 520,
       });
-      const expiry = await queryPrometheus(server, "diag520_certificate_expiry_timestamp_seconds");
+      const expiry = await queryPrometheus(server, 'diag520_certificate_expiry_timestamp_seconds{leg="origin"}');
       assert.equal(expiry.length, 1);
       assert.ok(Number(expiry[0]?.value[1]) > Date.now() / 1000);
     });

@@ -5,7 +5,7 @@
 import { buildVisitorRequest } from "../../src/http/request.js";
 import type { LegSpec } from "../../src/legs/leg-spec.js";
 import { DEFAULTS, type DiagnoseRequest } from "../../src/options.js";
-import { EDGE_ALPN_PROTOCOLS } from "../../src/tls/edge-tls-profile.js";
+import { HTTP1_ALPN_PROTOCOLS } from "../../src/tls/edge-tls-profile.js";
 
 export interface LegSpecParts {
   readonly port: number;
@@ -21,6 +21,8 @@ export interface LegSpecParts {
   readonly maxBodyBytes?: number;
   /** One deadline for every phase (ms). */
   readonly deadlineMs?: number;
+  /** On a name mismatch, shake hands again without SNI (the origin leg does). */
+  readonly checkDefaultCertificate?: boolean;
 }
 
 export function legSpec(parts: LegSpecParts): LegSpec {
@@ -47,8 +49,9 @@ export function legSpec(parts: LegSpecParts): LegSpec {
       ? {
           servername: parts.servername === undefined ? hostname : parts.servername,
           hostname,
-          alpn: EDGE_ALPN_PROTOCOLS,
+          alpn: HTTP1_ALPN_PROTOCOLS,
           extraCaPem: parts.extraCaPem ?? [],
+          ...(parts.checkDefaultCertificate ? { checkDefaultCertificate: true } : {}),
         }
       : null,
     transport: "http1",

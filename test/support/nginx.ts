@@ -3,6 +3,7 @@
  * directory (config, pid, temp paths: no root-owned path is touched), listening only on
  * loopback. When nginx is not installed, `startNginx` says so, and the tests skip with that reason.
  */
+import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { findExecutable, type RunningServer, startServerProcess } from "./server-process.js";
@@ -33,6 +34,30 @@ export async function locateNginx(): Promise<{ readonly path: string } | ServerU
   return path === null
     ? { available: false, reason: "nginx is not installed (apt-get install nginx-light)" }
     : { path };
+}
+
+/** nginx's version as [major, minor, patch], from `nginx -v` (which prints it on stderr). */
+export function nginxVersion(path: string): Promise<readonly [number, number, number]> {
+  return new Promise((resolve, reject) => {
+    execFile(path, ["-v"], (error, stdout, stderr) => {
+      const match = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(`${stdout}${stderr}`);
+      if (error !== null || match === null) reject(error ?? new Error(`no version in: ${stderr}`));
+      else resolve([Number(match[1]), Number(match[2]), Number(match[3])]);
+    });
+  });
+}
+
+/**
+ * How a `server` block turns HTTP/2 on for a TLS listener: `http2 on;` from nginx 1.25.1, the
+ * `http2` parameter of `listen` before (deprecated since).
+ */
+export function http2Directives(version: readonly [number, number, number]): {
+  readonly listenParameter: string;
+  readonly directive: string;
+} {
+  const [major, minor, patch] = version;
+  const modern = major > 1 || (major === 1 && (minor > 25 || (minor === 25 && patch >= 1)));
+  return modern ? { listenParameter: "", directive: "http2 on;" } : { listenParameter: " http2", directive: "" };
 }
 
 export async function startNginx(options: NginxOptions): Promise<NginxStart> {

@@ -58,7 +58,7 @@ export async function startPrometheus(
     files,
     startLimitMs: 15_000,
     // One core: the suite runs two test files at once on CI's two, and the other one's deadlines are tight.
-    env: { GOMAXPROCS: "1" },
+    env: () => ({ GOMAXPROCS: "1" }),
     configure: async (ports, prefix) => {
       const file = join(prefix, "prometheus.yml");
       await writeFile(file, JSON.stringify(config, null, 2));

@@ -1,5 +1,5 @@
 /**
- * What the tests that run a real server binary (nginx, HAProxy) share: finding the binary,
+ * What the tests that run a real server binary (nginx, HAProxy, Apache, Caddy, h2o) share: finding the binary,
  * choosing free loopback ports for a program that cannot bind port 0 and report it, a private
  * temporary directory, waiting until it accepts (bounded), and stopping it without leaving it
  * behind. The server runs in the foreground as a child of the test, so it dies with it.
@@ -106,8 +106,8 @@ export interface ServerProcessOptions {
   /** Writes the config for these ports and returns the command line. */
   readonly configure: (ports: readonly number[], prefix: string) => Promise<readonly string[]>;
   readonly startLimitMs: number;
-  /** Added to the environment the server starts with. */
-  readonly env?: Readonly<Record<string, string>>;
+  /** Added to the environment the server starts with (Caddy reads where to keep its state from XDG_* and HOME). */
+  readonly env?: (prefix: string) => Readonly<Record<string, string>>;
 }
 
 /** A port taken between our release and the server's bind is rare; a fresh set of ports is cheap. */
@@ -164,7 +164,7 @@ async function launch(
 ): Promise<{ server: RunningServer } | { failure: string }> {
   const child = spawn(options.binary, args, {
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...options.env?.(prefix) },
   });
   running.set(child, prefix);
   child.once("exit", () => running.delete(child));

@@ -10,7 +10,12 @@ import { describe, test } from "node:test";
 import type { PeerCertificate } from "node:tls";
 import { checkCertificate } from "../../src/checks/certificate.js";
 import type { Finding } from "../../src/findings/catalogue.js";
-import { generateLabCertificates } from "../../src/lab/certificates.js";
+import {
+  generateLabCertificates,
+  LAB_CA_ISSUERS_URL,
+  ORIGIN_CA_ECC_KEY_ID,
+  ORIGIN_CA_ECC_NAME,
+} from "../../src/lab/certificates.js";
 import { buildCertificate } from "../../src/lab/x509.js";
 import {
   type CertificateInspection,
@@ -82,17 +87,99 @@ describe("inspectCertificate with generated certificates", () => {
     assert.match(found?.detail ?? "", /Full \(strict\)/);
   });
 
-  test("a leaf sent without its intermediate, the root given: unknown issuer, an incomplete chain", () => {
-    const inspection = inspect(certs.valid.certPem, {
+  test("a leaf sent without its intermediate, the root given: an incomplete chain, its own problem", () => {
+    const inspection = inspect(certs.leafOnly.chainPem, {
       extraCaPem: [certs.caPem],
       opensslError: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
     });
-    assert.deepEqual(kinds(inspection), ["untrusted"]);
+    assert.deepEqual(inspection.problems, [
+      {
+        kind: "chain_incomplete",
+        subject: `CN=${HOSTNAME}`,
+        missingIssuer: INTERMEDIATE,
+        caIssuersUrl: LAB_CA_ISSUERS_URL,
+        certificatesSent: 1,
+      },
+    ]);
     assert.equal(inspection.chain.length, 1);
     const [found] = judged(inspection);
-    assert.equal(found?.evidence.issuer, INTERMEDIATE);
-    assert.match(found?.detail ?? "", /incomplete chain/);
-    assert.match(found?.detail ?? "", /the 1 CA certificate\(s\) given with --ca-file/);
+    assert.equal(found?.code, "tls.chain_incomplete");
+    assert.match(found?.detail ?? "", /The intermediate is missing/);
+  });
+
+  test("a certificate that does not say where its issuer is published stays an unknown issuer", () => {
+    const key = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    const issuer = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    const pem = buildCertificate({
+      subjectCommonName: HOSTNAME,
+      subjectPublicKey: key.publicKey,
+      issuerCommonName: "some private CA",
+      issuerPrivateKey: issuer.privateKey,
+      issuerPublicKey: issuer.publicKey,
+      notBefore: new Date(Date.now() - DAY_MS),
+      notAfter: new Date(Date.now() + 100 * DAY_MS),
+      isCertificateAuthority: false,
+      subjectAltNames: [HOSTNAME],
+    });
+    assert.deepEqual(inspect(pem).problems, [
+      { kind: "untrusted", why: "unknown_issuer", subject: `CN=${HOSTNAME}`, issuer: "CN=some private CA" },
+    ]);
+  });
+
+  test("an issuer that is not a CA is found even behind an expiry error from OpenSSL", () => {
+    const now = new Date(Date.now() + 400 * DAY_MS); // every certificate of the chain has expired by then
+    const inspection = inspect(certs.issuerNotCa.chainPem, {
+      extraCaPem: [certs.caPem],
+      opensslError: "CERT_HAS_EXPIRED",
+      now,
+    });
+    assert.deepEqual(kinds(inspection), ["expired", "untrusted"]);
+    assert.deepEqual(inspection.problems[1], {
+      kind: "untrusted",
+      why: "issuer_not_ca",
+      subject: `CN=${HOSTNAME}`,
+      issuer: "CN=diag520 test leaf used as a CA",
+    });
+    assert.equal(inspection.trusted, false);
+    assert.deepEqual(
+      judged(inspection).map((f) => [f.code, f.evidence.reason ?? null]),
+      [
+        ["tls.cert_expired", null],
+        ["tls.cert_untrusted", "issuer_not_ca"],
+      ],
+    );
+  });
+
+  test("a certificate that expires within the warning window: expiring, with days left", () => {
+    const inspection = inspect(certs.expiringSoon.chainPem, { opensslAuthorized: true, opensslError: null });
+    assert.deepEqual(kinds(inspection), ["expiring"]);
+    const [problem] = inspection.problems;
+    assert.ok(problem?.kind === "expiring");
+    assert.equal(problem.warnDays, 14);
+    assert.deepEqual(
+      problem.certificates.map((c) => [c.index, c.daysLeft]),
+      [[0, 2]],
+    );
+    assert.deepEqual(inspect(certs.expiringSoon.chainPem, { opensslAuthorized: true, warnDays: 2 }).problems, []);
+    assert.deepEqual(inspect(certs.valid.chainPem, { opensslAuthorized: true, warnDays: 0 }).problems, []);
+  });
+
+  test("names: only an IP SAN, a wildcard one label too high, other names", () => {
+    const host = "x.lab.diag520.test";
+    const why = (pem: string) => {
+      const [problem] = inspect(pem, { hostname: host, opensslAuthorized: true }).problems;
+      assert.ok(problem?.kind === "hostname_mismatch");
+      return [problem.why, problem.wildcards];
+    };
+    assert.deepEqual(why(certs.ipOnly.chainPem), ["ip_san_only", []]);
+    assert.deepEqual(why(certs.wildcardTooHigh.chainPem), ["wildcard_not_covering", ["*.diag520.test"]]);
+    assert.deepEqual(why(certs.defaultSite.chainPem), ["other_names", []]);
+    // The apex is not covered by its own wildcard either.
+    const [apex] = inspect(certs.wildcardTooHigh.chainPem, {
+      hostname: "diag520.test",
+      opensslAuthorized: true,
+    }).problems;
+    assert.ok(apex?.kind === "hostname_mismatch" && apex.why === "wildcard_not_covering");
   });
 
   test("the whole private chain sent, root included: an untrusted root", () => {
@@ -106,25 +193,72 @@ describe("inspectCertificate with generated certificates", () => {
     assert.equal(inspection.trusted, false);
   });
 
-  test("a leaf from Cloudflare Origin CA: origin_ca, a warning", () => {
+  test("a leaf from Cloudflare Origin CA, by issuer name and key identifier: recognised, not verifiable", () => {
+    const inspection = inspect(certs.originCa.chainPem, { opensslError: "UNABLE_TO_GET_ISSUER_CERT_LOCALLY" });
+    assert.deepEqual(inspection.problems, [
+      { kind: "origin_ca", verified: false, issuer: ORIGIN_CA_ECC_NAME, keyIdentifier: ORIGIN_CA_ECC_KEY_ID },
+    ]);
+    assert.equal(inspection.trusted, null);
+    assert.deepEqual(
+      judged(inspection).map((f) => [f.code, f.severity]),
+      [["tls.cert_origin_ca", "warning"]],
+    );
+  });
+
+  test("Origin CA verified by the root given with --ca-file: context, trusted", () => {
+    const inspection = inspect(certs.originCa.chainPem, { opensslAuthorized: true, opensslError: null });
+    assert.deepEqual(kinds(inspection), ["origin_ca"]);
+    assert.equal(inspection.trusted, true);
+    assert.deepEqual(
+      judged(inspection).map((f) => [f.code, f.severity]),
+      [["tls.cert_origin_ca", "info"]],
+    );
+  });
+
+  test("the Origin CA name with another key identifier is a look-alike: an unknown issuer", () => {
     const issuer = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
     const leaf = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
     const pem = buildCertificate({
       subjectCommonName: HOSTNAME,
       subjectPublicKey: leaf.publicKey,
-      issuerCommonName: "CloudFlare Origin SSL ECC Certificate Authority",
+      issuerCommonName: ORIGIN_CA_ECC_NAME,
       issuerPrivateKey: issuer.privateKey,
       issuerPublicKey: issuer.publicKey,
       notBefore: new Date(Date.now() - DAY_MS),
-      notAfter: new Date(Date.now() + DAY_MS),
+      notAfter: new Date(Date.now() + 100 * DAY_MS),
       isCertificateAuthority: false,
       subjectAltNames: [HOSTNAME],
     });
     const inspection = inspect(pem, { opensslError: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
-    assert.deepEqual(kinds(inspection), ["untrusted"]);
     assert.deepEqual(
-      judged(inspection).map((f) => [f.code, f.severity, f.evidence.reason]),
-      [["tls.cert_untrusted", "warning", "origin_ca"]],
+      inspection.problems.map((p) => (p.kind === "untrusted" ? p.why : p.kind)),
+      ["unknown_issuer"],
+    );
+  });
+
+  test("the Origin CA root given, but it did not sign the certificate: not a genuine one", () => {
+    const impostorRoot = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    const rootPem = buildCertificate({
+      subjectCommonName: ORIGIN_CA_ECC_NAME,
+      subjectPublicKey: impostorRoot.publicKey,
+      issuerCommonName: ORIGIN_CA_ECC_NAME,
+      issuerPrivateKey: impostorRoot.privateKey,
+      issuerPublicKey: impostorRoot.publicKey,
+      notBefore: new Date(Date.now() - DAY_MS),
+      notAfter: new Date(Date.now() + 100 * DAY_MS),
+      isCertificateAuthority: true,
+    });
+    const inspection = inspect(certs.originCa.chainPem, {
+      extraCaPem: [rootPem],
+      opensslError: "CERT_SIGNATURE_FAILURE",
+    });
+    assert.deepEqual(
+      inspection.problems.map((p) => (p.kind === "untrusted" ? p.why : p.kind)),
+      ["origin_ca_not_verified"],
+    );
+    assert.deepEqual(
+      judged(inspection).map((f) => [f.code, f.severity]),
+      [["tls.cert_untrusted", "error"]],
     );
   });
 
@@ -178,6 +312,8 @@ describe("inspectCertificate with generated certificates", () => {
         commonName: "other.invalid",
         subjectAltNames: ["DNS:other.invalid"],
         subject: "CN=other.invalid",
+        why: "other_names",
+        wildcards: [],
       },
     ]);
     assert.equal(inspection.hostnameMatches, false);

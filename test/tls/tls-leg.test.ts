@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync, X509Certificate } from "node:crypto";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { before, describe, test } from "node:test";
-import { createServer as createTlsServer, type TlsOptions } from "node:tls";
+import { createSecureContext, createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { checkLeg } from "../../src/checks/check-leg.js";
 import { DeadlineExceeded } from "../../src/deadline.js";
 import type { Finding } from "../../src/findings/catalogue.js";
@@ -192,13 +192,13 @@ describe("the TLS phase of a leg against a real TLS origin", () => {
     }
   });
 
-  test("a leaf sent without its intermediate: untrusted, the detail names an incomplete chain", async () => {
-    const origin = await startTlsOrigin({ cert: certs.valid.certPem, key: certs.valid.keyPem });
+  test("a leaf sent without its intermediate: an incomplete chain, named as such", async () => {
+    const origin = await startTlsOrigin({ cert: certs.leafOnly.chainPem, key: certs.leafOnly.keyPem });
     try {
       const leg = await runTlsLeg({ port: origin.port, extraCaPem: [certs.caPem] });
-      assert.deepEqual(codes(leg.findings), ["tls.cert_untrusted"]);
-      assert.match(leg.findings[0]?.detail ?? "", /incomplete chain/);
-      assert.equal(leg.findings[0]?.evidence.issuer, "CN=diag520 test intermediate CA");
+      assert.deepEqual(codes(leg.findings), ["tls.chain_incomplete"]);
+      assert.match(leg.findings[0]?.detail ?? "", /The intermediate is missing/);
+      assert.equal(leg.findings[0]?.evidence.missingIssuer, "CN=diag520 test intermediate CA");
       assert.equal(tlsOutcome(leg, "established").certificate.chain.length, 1);
     } finally {
       await origin.close();
@@ -206,31 +206,16 @@ describe("the TLS phase of a leg against a real TLS origin", () => {
   });
 
   test("a leaf from Cloudflare Origin CA (trusted by the edge only): a warning, not an error", async () => {
-    const issuerKeys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-    const leafKeys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-    const certPem = buildCertificate({
-      subjectCommonName: HOSTNAME,
-      subjectPublicKey: leafKeys.publicKey,
-      issuerCommonName: "CloudFlare Origin SSL ECC Certificate Authority",
-      issuerPrivateKey: issuerKeys.privateKey,
-      issuerPublicKey: issuerKeys.publicKey,
-      notBefore: new Date(Date.now() - 86_400_000),
-      notAfter: new Date(Date.now() + 86_400_000),
-      isCertificateAuthority: false,
-      subjectAltNames: [HOSTNAME],
-    });
-    const origin = await startTlsOrigin({
-      cert: certPem,
-      key: leafKeys.privateKey.export({ type: "pkcs8", format: "pem" }),
-    });
+    const origin = await startTlsOrigin({ cert: certs.originCa.chainPem, key: certs.originCa.keyPem });
     try {
       const leg = await runTlsLeg({ port: origin.port });
       assert.deepEqual(
         leg.findings.map((f) => [f.code, f.severity]),
-        [["tls.cert_untrusted", "warning"]],
+        [["tls.cert_origin_ca", "warning"]],
       );
       assert.match(leg.findings[0]?.detail ?? "", /--ca-file/);
-      assert.equal(tlsOutcome(leg, "established").certificate.trusted, false);
+      assert.equal(tlsOutcome(leg, "established").certificate.trusted, null);
+      assert.match(leg.facts?.chain[0]?.issuer ?? "", /CloudFlare Origin SSL ECC Certificate Authority/);
     } finally {
       await origin.close();
     }
@@ -287,10 +272,59 @@ describe("the TLS phase of a leg against a real TLS origin", () => {
         hostname: HOSTNAME,
         commonName: "other.invalid",
         subjectAltNames: ["DNS:other.invalid"],
+        mismatch: "other_names",
+        wildcards: [],
+        sameWithoutSni: null,
       });
       const outcome = tlsOutcome(leg, "established");
       assert.equal(outcome.certificate.hostnameMatches, false);
       assert.equal(outcome.certificate.trusted, true);
+    } finally {
+      await origin.close();
+    }
+  });
+
+  test("SNI ignored: the same certificate comes back without SNI, so it is the origin's default", async () => {
+    const origin = await startTlsOrigin({ cert: certs.defaultSite.chainPem, key: certs.defaultSite.keyPem });
+    try {
+      const leg = await runTlsLeg({ port: origin.port, extraCaPem: [certs.caPem], checkDefaultCertificate: true });
+      assert.deepEqual(codes(leg.findings), ["tls.cert_hostname_mismatch"]);
+      assert.equal(leg.findings[0]?.evidence.sameWithoutSni, true);
+      assert.match(leg.findings[0]?.detail ?? "", /it is its default certificate/);
+      assert.deepEqual(leg.facts?.withoutSni, {
+        sameCertificate: true,
+        subject: "CN=default-site.diag520.test",
+        errorCode: null,
+      });
+      // The second handshake sent no SNI: the server saw the name once.
+      assert.deepEqual(origin.servernames, [HOSTNAME]);
+    } finally {
+      await origin.close();
+    }
+  });
+
+  test("a site with the wrong certificate: another one comes back without SNI", async () => {
+    const wrong = createSecureContext({ cert: certs.wrongName.chainPem, key: certs.wrongName.keyPem });
+    const origin = await startTlsOrigin({
+      cert: certs.defaultSite.chainPem,
+      key: certs.defaultSite.keyPem,
+      SNICallback: (_servername, callback) => callback(null, wrong),
+    });
+    try {
+      const leg = await runTlsLeg({ port: origin.port, extraCaPem: [certs.caPem], checkDefaultCertificate: true });
+      assert.equal(leg.findings[0]?.evidence.sameWithoutSni, false);
+      assert.match(leg.findings[0]?.detail ?? "", /Without SNI the origin serves another certificate/);
+    } finally {
+      await origin.close();
+    }
+  });
+
+  test("a matching certificate: no second handshake", async () => {
+    const origin = await startTlsOrigin({ cert: certs.valid.chainPem, key: certs.valid.keyPem });
+    try {
+      const leg = await runTlsLeg({ port: origin.port, extraCaPem: [certs.caPem], checkDefaultCertificate: true });
+      assert.deepEqual(leg.findings, []);
+      assert.equal(leg.facts?.withoutSni, null);
     } finally {
       await origin.close();
     }
