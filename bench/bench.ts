@@ -4,13 +4,16 @@
  *
  *   node dist/bench/bench.js [--runs 30] [--hostile-runs 3] [--no-unbundled]
  *                            [--fleet-targets 1000] [--fleet-runs 3]
- *                            [--series-samples 2000] [--curl-runs 100] [--only fleet|series]
+ *                            [--series-samples 2000] [--curl-runs 100] [--only startup|hostile|fleet|series]
  *
  * Start-up and the healthy diagnosis are timed as wall time from spawn to exit, the commands
  * interleaved (node -e 0, diag520 --version, diag520 <healthy>, curl, then again) so that load
  * from elsewhere on the machine falls on all of them alike; medians are compared. Hostile
  * origins are served from this process on loopback, and diag520's wall time and peak memory
  * are read from the operating system (run-process.ts). Exits 1 when a budget is not met.
+ * The start-up commands run without NODE_EXTRA_CA_CERTS: with it, every Node process parses
+ * Node's ~140 public roots and the extra file at start (~60 ms here), `node -e 0` included,
+ * which would hide what diag520 itself spends on the roots. The ratios are the stricter for it.
  */
 import { spawnSync } from "node:child_process";
 import { arch, cpus, loadavg, platform } from "node:os";
@@ -28,7 +31,7 @@ import { type Summary, summarise } from "./stats.js";
 const BIN = fileURLToPath(new URL("../../bin/diag520.js", import.meta.url));
 const NODE = process.execPath;
 const STARTUP_RATIO_BUDGET = 1.3;
-const DIAGNOSIS_EXTRA_MS_BUDGET = 60;
+const DIAGNOSIS_RATIO_BUDGET = 1.5;
 const MEMORY_BUDGET_BYTES = 100 * 1000 * 1000;
 const GRACE_MS = 1_000;
 
@@ -59,16 +62,16 @@ interface Settings {
   /** Warm samples timed in process, and curl runs beside them (bench/series.ts). */
   readonly seriesSamples: number;
   readonly curlRuns: number;
-  /** `--only fleet` or `--only series`: just that section (each is slow to run); null for all. */
-  readonly only: "fleet" | "series" | null;
+  /** `--only startup|hostile|fleet|series`: just that section; null for all. */
+  readonly only: "startup" | "hostile" | "fleet" | "series" | null;
 }
 
 function parseOnly(argv: readonly string[]): Settings["only"] {
   const index = argv.indexOf("--only");
   if (index === -1) return null;
   const section = argv[index + 1];
-  if (section === "fleet" || section === "series") return section;
-  throw new Error("--only wants fleet or series");
+  if (section === "startup" || section === "hostile" || section === "fleet" || section === "series") return section;
+  throw new Error("--only wants startup, hostile, fleet or series");
 }
 
 function parseSettings(argv: readonly string[]): Settings {
@@ -108,6 +111,23 @@ function table(rows: readonly (readonly string[])[]): string {
   return rows.map((row) => `  ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd()).join("\n");
 }
 
+const HELP = `Usage: node dist/bench/bench.js [options]   (npm run bench builds first, then runs this)
+
+Measures the budgets of DESIGN.md "Budgets" side by side on this machine; exits 1 if one is not met.
+
+Options:
+  --only PART                  only that part: startup (diag520 --version and one healthy diagnosis
+                               beside node -e 0), hostile, fleet or series; all of them by default
+  --runs N                     interleaved runs of each start-up command (default 30)
+  --no-unbundled               do not also time the CLI from dist/src without its bundle
+  --hostile-runs N             runs of each hostile origin (default 3)
+  --fleet-targets N            targets in the fleet (default 1000)
+  --fleet-runs N               runs of the fleet each way (default 3)
+  --series-samples N           warm samples in the series (default 2000)
+  --curl-runs N                curl runs beside the series (default 100)
+  -h, --help                   this text
+`;
+
 function curlAvailable(): boolean {
   return spawnSync("curl", ["--version"], { stdio: "ignore" }).status === 0;
 }
@@ -121,7 +141,14 @@ function curlAvailable(): boolean {
 function unbundled(args: readonly string[]): Command {
   const cli = new URL("../src/cli.js", import.meta.url).href;
   const code = `const { main } = await import(${JSON.stringify(cli)}); await main(process.argv.slice(1));`;
-  return { file: NODE, args: ["--input-type=module", "-e", code, "--", ...args] };
+  return { file: NODE, args: ["--input-type=module", "-e", code, "--", ...args], env: startupEnv() };
+}
+
+/** The bench's environment without NODE_EXTRA_CA_CERTS (see the top of this file). */
+function startupEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
 }
 
 interface Timed {
@@ -139,10 +166,14 @@ async function measureStartup(settings: Settings, budgets: Budget[]): Promise<St
   return withServer(await startLab({ only: ["healthy-https"] }), async (lab) => {
     const healthy = lab.origins[0];
     if (healthy?.port == null) throw new Error("the lab did not start its healthy-https origin");
-    const diagnosisArgs = [...healthy.args, "--json"];
+    // DESIGN's budget is for the origin leg only; the default run (the HTTP/2 leg beside it, a
+    // second connection and handshake) is timed too, and shown, but not judged.
+    const diagnosisArgs = [...healthy.args, "--json", "--no-h2"];
+    const everyLegArgs = [...healthy.args, "--json"];
 
     // Once, checked: a bench of a diagnosis that fails would measure the wrong thing.
-    const check = await runProcess({ file: NODE, args: [BIN, ...diagnosisArgs] }, { captureStdout: true });
+    const env = startupEnv();
+    const check = await runProcess({ file: NODE, args: [BIN, ...diagnosisArgs], env }, { captureStdout: true });
     const verdictOk = (() => {
       try {
         return (JSON.parse(check.stdout) as { verdict?: { ok?: boolean } }).verdict?.ok === true;
@@ -157,16 +188,17 @@ async function measureStartup(settings: Settings, budgets: Budget[]): Promise<St
     }
 
     const timed: Timed[] = [
-      { label: "node -e 0", command: { file: NODE, args: ["-e", "0"] } },
-      { label: "diag520 --version", command: { file: NODE, args: [BIN, "--version"] } },
-      { label: "diag520 healthy HTTPS --json", command: { file: NODE, args: [BIN, ...diagnosisArgs] } },
+      { label: "node -e 0", command: { file: NODE, args: ["-e", "0"], env } },
+      { label: "diag520 --version", command: { file: NODE, args: [BIN, "--version"], env } },
+      { label: "diag520 healthy HTTPS --json", command: { file: NODE, args: [BIN, ...diagnosisArgs], env } },
+      { label: "  the same, every leg", command: { file: NODE, args: [BIN, ...everyLegArgs], env } },
     ];
     const curlMissing = !curlAvailable();
     if (!curlMissing) {
       const url = `https://${healthy.hostname}:${healthy.port}/`;
       const resolve = `${healthy.hostname}:${healthy.port}:127.0.0.1`;
       const args = ["-s", "-o", "/dev/null", "--resolve", resolve, "--cacert", lab.caFile, url];
-      timed.push({ label: "curl, same request", command: { file: "curl", args } });
+      timed.push({ label: "curl, same request", command: { file: "curl", args, env } });
     }
     if (settings.compareUnbundled) {
       timed.push({ label: "unbundled: --version", command: unbundled(["--version"]) });
@@ -186,11 +218,12 @@ async function measureStartup(settings: Settings, budgets: Budget[]): Promise<St
       met: ratio <= STARTUP_RATIO_BUDGET,
       figures: `median ${ms(median("diag520 --version"))} vs ${ms(baseline)} = ${ratio.toFixed(2)}×`,
     });
-    const extra = median("diag520 healthy HTTPS --json") - baseline;
+    const diagnosis = median("diag520 healthy HTTPS --json");
+    const diagnosisRatio = diagnosis / baseline;
     budgets.push({
-      name: `healthy HTTPS diagnosis ≤ node -e 0 + ${DIAGNOSIS_EXTRA_MS_BUDGET} ms`,
-      met: extra <= DIAGNOSIS_EXTRA_MS_BUDGET,
-      figures: `median ${ms(median("diag520 healthy HTTPS --json"))} vs ${ms(baseline)} = +${ms(extra)}`,
+      name: `healthy HTTPS diagnosis ≤ ${DIAGNOSIS_RATIO_BUDGET}× node -e 0`,
+      met: diagnosisRatio <= DIAGNOSIS_RATIO_BUDGET,
+      figures: `median ${ms(diagnosis)} vs ${ms(baseline)} = ${diagnosisRatio.toFixed(2)}× (+${ms(diagnosis - baseline)})`,
     });
     return { rows, diagnosisCommand: `diag520 ${diagnosisArgs.join(" ")} > /dev/null`, curlMissing };
   });
@@ -204,14 +237,17 @@ function printStartup(result: StartupResult, settings: Settings): void {
     if (label === "node -e 0" || label.startsWith("curl")) return "";
     if (label.endsWith("--version")) return `${(median / baseline).toFixed(2)}× node -e 0`;
     const vsCurl = Number.isNaN(curl) ? "" : `; ${(median / curl).toFixed(1)}× curl (+${ms(median - curl)})`;
-    return `+${ms(median - baseline)} vs node -e 0${vsCurl}`;
+    return `${(median / baseline).toFixed(2)}× node -e 0 (+${ms(median - baseline)})${vsCurl}`;
   };
   const rows: string[][] = [["command", "median", "p90", "compared"]];
   for (const [label, s] of result.rows) rows.push([label, ms(s.median), ms(s.p90), versus(label, s.median)]);
   console.log(`\nStart-up and one healthy diagnosis (${settings.runs} runs each, interleaved, wall time spawn → exit)`);
   console.log(table(rows));
   if (result.curlMissing) console.log("  curl: not installed here, its row is skipped");
-  console.log(`  diagnosis: ${result.diagnosisCommand}`);
+  console.log(
+    `  environment: the bench's, without NODE_EXTRA_CA_CERTS${process.env.NODE_EXTRA_CA_CERTS ? " (set here)" : ""}`,
+  );
+  console.log(`  diagnosis: ${result.diagnosisCommand} (the origin leg only; every leg: without --no-h2)`);
   if (settings.compareUnbundled) {
     console.log(
       "  unbundled: the same CLI from dist/src, without the bundle, its code cache or the --version shortcut",
@@ -365,6 +401,10 @@ function reportHostile(outcomes: readonly HostileOutcome[], settings: Settings, 
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    process.stdout.write(HELP);
+    return;
+  }
   const settings = parseSettings(process.argv.slice(2));
   const stop = (): void => {
     killAllChildren();
@@ -383,11 +423,11 @@ async function main(): Promise<void> {
   console.log(`diag520 loads: ${variant}`);
   const budgets: Budget[] = [];
   try {
-    if (settings.only === null) {
+    if (settings.only === null || settings.only === "startup") {
       printStartup(await measureStartup(settings, budgets), settings);
-      await measureHostile(settings, budgets);
     }
-    if (settings.only !== "series") {
+    if (settings.only === null || settings.only === "hostile") await measureHostile(settings, budgets);
+    if (settings.only === null || settings.only === "fleet") {
       const register = (close: () => Promise<void>) => {
         openServers.add(close);
         return () => openServers.delete(close);
@@ -400,7 +440,7 @@ async function main(): Promise<void> {
         register,
       );
     }
-    if (settings.only !== "fleet") {
+    if (settings.only === null || settings.only === "series") {
       const series = { samples: settings.seriesSamples, curlRuns: settings.curlRuns, memorySamples: [100, 1000, 3000] };
       for (const line of await measureSeries(series, budgets)) console.log(line);
     }

@@ -16,6 +16,8 @@ import { join } from "node:path";
 export interface Command {
   readonly file: string;
   readonly args: readonly string[];
+  /** The child's environment; the bench's own when absent. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface ProcessRun {
@@ -59,7 +61,10 @@ export async function runProcess(command: Command, options: RunOptions = {}): Pr
     : [command.file, [...command.args]];
 
   const started = process.hrtime.bigint();
-  const child = spawn(file, args, { stdio: ["ignore", options.captureStdout ? "pipe" : "ignore", "ignore"] });
+  const child = spawn(file, args, {
+    stdio: ["ignore", options.captureStdout ? "pipe" : "ignore", "ignore"],
+    ...(command.env ? { env: command.env } : {}),
+  });
   running.add(child);
   const chunks: Buffer[] = [];
   let captured = 0;

@@ -4,8 +4,8 @@
  * bin/diag520.js loads it when it is newer than tsc's output, else dist/src as before.
  *
  * Why: start-up is a budget (DESIGN.md "Budgets", measured by `npm run bench`). On Node 20,
- * resolving, reading, compiling and linking ~45 ES modules one by one costs ~25 ms of the 60 ms
- * that a whole diagnosis may add to `node -e 0`; one file costs a few, and V8's code cache
+ * resolving, reading, compiling and linking ~45 ES modules one by one costs ~25 ms, when a whole
+ * diagnosis may take 1.5x `node -e 0` (~30 ms more); one file costs a few, and V8's code cache
  * (which Node 20 offers for a script compiled with node:vm only) saves most of the compiling.
  * - Modules reached only through `await import()` stay lazy: esbuild wraps them in functions
  *   that run on first use. chalk, ora, zod and undici are not bundled: they load from
@@ -30,6 +30,26 @@ const pathOf = (relative) => fileURLToPath(new URL(relative, root));
 const EXTERNAL = ["chalk", "ora", "zod", "undici"];
 const bundlePath = pathOf("dist/bundle/cli.cjs");
 
+/**
+ * commander requires node:child_process when it loads, for executable subcommands, which diag520
+ * has none of; child_process brings dgram and five more internal modules with it. commander gets
+ * a stand-in that loads the real module on first use (it only ever calls spawn).
+ */
+const lazyChildProcessForCommander = {
+  name: "lazy-child-process-for-commander",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: "lazy-child-process", namespace: "diag520-lazy" }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: "diag520-lazy" }, () => ({
+      contents: 'module.exports = { spawn: (...args) => require("node:child_process").spawn(...args) };',
+      loader: "js",
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: [pathOf("dist/src/cli.js")],
   outfile: bundlePath,
@@ -42,13 +62,17 @@ const result = await build({
   define: { "import.meta.url": "__bundleUrl" },
   banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
+  plugins: [lazyChildProcessForCommander],
 });
 const dynamicImport = new RegExp(`\\bimport\\((["'])(${EXTERNAL.join("|")})\\1\\)`, "g");
 const code = (result.outputFiles[0]?.text ?? "").replace(dynamicImport, '__importExternal("$2")');
 // Any other import() (a string that looks like one would do) makes the cache unsafe: go without.
 const leftover = /\bimport\s*\(/.exec(code);
 mkdirSync(pathOf("dist/bundle"), { recursive: true });
-writeFileSync(bundlePath, code);
+// One function expression, bin/diag520.js's wrapper included: V8 then compiles the file's text as
+// it is read, without a concatenated copy of it.
+const wrapper = "(function (exports, require, module, __filename, __dirname, __importExternal) {";
+writeFileSync(bundlePath, `${wrapper}${code}\n})`);
 rmSync(`${bundlePath}.v8cache`, { force: true });
 
 async function warmCodeCache() {

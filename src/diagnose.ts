@@ -36,6 +36,7 @@ import { decideVerdict, describeInterruption } from "./report/verdict.js";
 import { originGate } from "./resolve/origin-gate.js";
 import { startResolution } from "./resolve/resolve.js";
 import { offersH2, sslModeOf } from "./ssl-mode.js";
+import { monotonicMs } from "./text/monotonic-ms.js";
 import { roundMs } from "./text/round-ms.js";
 import { VERSION } from "./version.js";
 
@@ -47,7 +48,7 @@ export interface Diagnosis {
 
 export async function diagnose(request: DiagnoseRequest, options: DiagnoseOptions): Promise<Diagnosis> {
   const startedAt = new Date();
-  const started = performance.now();
+  const started = monotonicMs();
   const run = startDeadline(options.maxTimeMs, options.signal ? [options.signal] : [], "run");
   try {
     const deadlines = phaseDeadlines(options.timeoutMs);
@@ -153,7 +154,7 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
         headers: wire.headers.map(([n, v]) => [n, v]),
       },
       startedAt: startedAt.toISOString(),
-      durationMs: roundMs(performance.now() - started),
+      durationMs: roundMs(monotonicMs() - started),
       complete: interruption === null,
       interruption,
       resolution: resolutionReport(resolved, gate.address, findings, isProxied(resolved.hostname)),

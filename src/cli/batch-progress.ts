@@ -3,6 +3,8 @@
  * how many targets are done of how many, how many fail so far, the rate, and the time left at
  * that rate.
  */
+
+import { monotonicMs } from "../text/monotonic-ms.js";
 import { type Progress, type ProgressTerminal, startProgress } from "./progress.js";
 
 export interface BatchProgressState {
@@ -39,7 +41,7 @@ export interface BatchProgress {
 
 /** Null when stderr is not a terminal (or in CI): then nothing is drawn. */
 export async function startBatchProgress(terminal: ProgressTerminal, total: number): Promise<BatchProgress | null> {
-  const started = performance.now();
+  const started = monotonicMs();
   const progress: Progress | null = await startProgress(
     terminal,
     describeBatchProgress({ done: 0, total, failing: 0, elapsedMs: 0 }),
@@ -48,7 +50,7 @@ export async function startBatchProgress(terminal: ProgressTerminal, total: numb
   let done = 0;
   let failing = 0;
   const draw = (): void =>
-    progress.update(describeBatchProgress({ done, total, failing, elapsedMs: performance.now() - started }));
+    progress.update(describeBatchProgress({ done, total, failing, elapsedMs: monotonicMs() - started }));
   draw();
   // The time left moves while every diagnosis under way waits on a slow origin.
   const ticker = setInterval(draw, 1000);

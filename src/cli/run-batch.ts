@@ -22,6 +22,7 @@ import { decideColorLevel } from "../render/color-choice.js";
 import type { Interruption, Report, Target } from "../report/schema.js";
 import { sslModeOf } from "../ssl-mode.js";
 import { stringifyJsonForTerminal } from "../text/escape.js";
+import { monotonicMs } from "../text/monotonic-ms.js";
 import { VERSION } from "../version.js";
 import type { BatchCommand } from "./batch-command-line.js";
 import { batchExitCode } from "./batch-exit-code.js";
@@ -82,7 +83,7 @@ export async function runBatchCommand(command: BatchCommand, io: BatchIo): Promi
   for (const entry of entries) await stream(entry, null);
 
   const startedAt = new Date();
-  const started = performance.now();
+  const started = monotonicMs();
   const progress = await startBatchProgress(
     { stream: io.stderr, env: io.env, colorFlag: command.color },
     entries.length + targets.length,
@@ -106,7 +107,7 @@ export async function runBatchCommand(command: BatchCommand, io: BatchIo): Promi
   } finally {
     progress?.stop();
   }
-  const durationMs = performance.now() - started;
+  const durationMs = monotonicMs() - started;
   for (const target of run.notStarted) {
     const interruption: Interruption =
       run.stoppedBy === "cancelled"

@@ -11,6 +11,7 @@ import type { DiagnoseOptions, PhaseStart } from "../options.js";
 import { decideColorLevel } from "../render/color-choice.js";
 import type { ReportDocument } from "../report/schema.js";
 import { stringifyJsonForTerminal } from "../text/escape.js";
+import { monotonicMs } from "../text/monotonic-ms.js";
 import { VERSION } from "../version.js";
 import type { ParsedCommand } from "./command-line.js";
 import { exitCodeFor } from "./exit-code.js";
@@ -46,7 +47,7 @@ export async function runDiagnosis(command: Extract<ParsedCommand, { kind: "diag
   // The line counts the seconds of the phase that is waiting, against its limit.
   let current: { readonly start: PhaseStart; readonly at: number } | null = null;
   const show = () => {
-    if (current !== null) progress?.update(progressText(current.start, performance.now() - current.at));
+    if (current !== null) progress?.update(progressText(current.start, monotonicMs() - current.at));
   };
   const ticker = progress === null ? undefined : setInterval(show, 1000);
   const options: DiagnoseOptions = {
@@ -54,7 +55,7 @@ export async function runDiagnosis(command: Extract<ParsedCommand, { kind: "diag
     caFile: output.caFile,
     signal: io.signal,
     onPhaseStart: (start) => {
-      current = { start, at: performance.now() };
+      current = { start, at: monotonicMs() };
       show();
     },
   };

@@ -10,6 +10,7 @@
 import { setMaxListeners } from "node:events";
 import { type Diagnosis, diagnose } from "../diagnose.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "../options.js";
+import { monotonicMs } from "../text/monotonic-ms.js";
 
 export interface BatchTarget {
   /** The input line it came from (1-based). */
@@ -41,7 +42,7 @@ export interface BatchRun {
 }
 
 export async function runBatch(targets: readonly BatchTarget[], options: BatchRunOptions): Promise<BatchRun> {
-  const deadlineAt = options.batchDeadlineMs === null ? null : performance.now() + options.batchDeadlineMs;
+  const deadlineAt = options.batchDeadlineMs === null ? null : monotonicMs() + options.batchDeadlineMs;
   // One signal for every diagnosis under way (each adds a listener to it: expected here), which
   // follows Ctrl-C and which a bug in one diagnosis aborts for all.
   const batch = new AbortController();
@@ -59,7 +60,7 @@ export async function runBatch(targets: readonly BatchTarget[], options: BatchRu
         stoppedBy = "cancelled";
         break;
       }
-      const remaining = deadlineAt === null ? null : Math.floor(deadlineAt - performance.now());
+      const remaining = deadlineAt === null ? null : Math.floor(deadlineAt - monotonicMs());
       if (remaining !== null && remaining < 1) {
         stoppedBy = "batch_deadline";
         break;

@@ -11,8 +11,8 @@
  */
 import type { ClientHttp2Session, OutgoingHttpHeaders } from "node:http2";
 import { createRequire } from "node:module";
-import { performance } from "node:perf_hooks";
 import type { TLSSocket } from "node:tls";
+import { monotonicMs } from "../text/monotonic-ms.js";
 import { roundMs } from "../text/round-ms.js";
 import { BoundedLog } from "./bounded-log.js";
 import { FrameScanner, type NotHttp2 } from "./frame-scanner.js";
@@ -98,8 +98,8 @@ function loadHttp2(): typeof import("node:http2") {
 const REQUEST_STREAM_ID = 1;
 
 export async function runH2Exchange(options: H2ExchangeOptions): Promise<H2Exchange> {
-  const started = performance.now();
-  const clock = (): number => roundMs(performance.now() - started);
+  const started = monotonicMs();
+  const clock = (): number => roundMs(monotonicMs() - started);
   const log = new BoundedLog<FrameRecord>(options.maxFrameRecords ?? 256);
   const tracker = new ResponseTracker({
     streamId: REQUEST_STREAM_ID,

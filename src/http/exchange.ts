@@ -7,6 +7,7 @@
  */
 import type { Socket } from "node:net";
 import { type Stop, stopOf } from "../deadline.js";
+import { monotonicMs } from "../text/monotonic-ms.js";
 import type { ResponseReader } from "./response-reader.js";
 
 /** How long a reply that is not HTTP may go on arriving, for evidence, before the exchange ends. */
@@ -41,9 +42,9 @@ export function exchangeHttp1(
   reader: ResponseReader,
   signal: AbortSignal,
 ): Promise<Exchange> {
-  const started = performance.now();
+  const started = monotonicMs();
   return new Promise((resolve) => {
-    const since = () => performance.now() - started;
+    const since = () => monotonicMs() - started;
     let firstByteMs: number | null = null;
     let headMs: number | null = null;
     let written = false;

@@ -6,6 +6,7 @@
  */
 import { startDeadline } from "../deadline.js";
 import { InternalError } from "../errors.js";
+import { monotonicMs } from "../text/monotonic-ms.js";
 import { roundMs } from "../text/round-ms.js";
 import type { PhaseRun } from "./observation.js";
 
@@ -20,10 +21,10 @@ export async function runPhase<T>(
 ): Promise<Extract<PhaseRun<T>, { status: "ran" }>> {
   const deadline = startDeadline(deadlineMs, [runSignal], "phase");
   const startedAt = new Date().toISOString();
-  const started = performance.now();
+  const started = monotonicMs();
   try {
     const outcome = await settleWithin(name, work(deadline.signal), deadline.signal, deadlineMs);
-    return { status: "ran", startedAt, durationMs: roundMs(performance.now() - started), deadlineMs, outcome };
+    return { status: "ran", startedAt, durationMs: roundMs(monotonicMs() - started), deadlineMs, outcome };
   } finally {
     deadline.clear();
   }

@@ -5,6 +5,7 @@
  */
 import { connect, type Socket } from "node:net";
 import { type Stop, stopOf } from "../deadline.js";
+import { monotonicMs } from "../text/monotonic-ms.js";
 import { type ConnectFailure, classifySocketError } from "./classify-socket-error.js";
 import { ipFamily } from "./ip-literal.js";
 
@@ -14,8 +15,8 @@ export type TcpConnect =
   | { readonly kind: "stopped"; readonly stop: Stop; readonly elapsedMs: number };
 
 export function connectTcp(address: string, port: number, signal: AbortSignal): Promise<TcpConnect> {
-  const started = performance.now();
-  const elapsed = () => performance.now() - started;
+  const started = monotonicMs();
+  const elapsed = () => monotonicMs() - started;
   return new Promise((resolve) => {
     const stopped = stopOf(signal);
     if (stopped !== null) {

@@ -11,6 +11,7 @@
 import { lookup, Resolver } from "node:dns/promises";
 import { type Stop, startDeadline, stopOf } from "../deadline.js";
 import { normaliseIpLiteral, parseIp } from "../net/ip-literal.js";
+import { monotonicMs } from "../text/monotonic-ms.js";
 import { roundMs } from "../text/round-ms.js";
 import { withQuerySlot } from "./query-slots.js";
 
@@ -70,7 +71,7 @@ export function startResolution(
   runSignal: AbortSignal,
 ): Resolution {
   const startedAt = new Date().toISOString();
-  const started = performance.now();
+  const started = monotonicMs();
   const deadline = startDeadline(options.deadlineMs, [runSignal], "phase");
   const resolution = new Lookups(options.dnsServers, options.deadlineMs, deadline.signal);
   const hostAnswer = resolution.resolve(hostname, true);
@@ -81,7 +82,7 @@ export function startResolution(
     resolution.close();
     return {
       startedAt,
-      durationMs: roundMs(performance.now() - started),
+      durationMs: roundMs(monotonicMs() - started),
       hostname: host,
       origin: originResolved,
       resolvers: resolution.serversAsked(),

@@ -31,6 +31,7 @@ import { describeInterruption } from "../report/verdict.js";
 import { originGate } from "../resolve/origin-gate.js";
 import { startResolution } from "../resolve/resolve.js";
 import { sslModeOf } from "../ssl-mode.js";
+import { monotonicMs } from "../text/monotonic-ms.js";
 import { roundMs } from "../text/round-ms.js";
 import { VERSION } from "../version.js";
 import { rankSeriesCauses } from "./rank-series-causes.js";
@@ -50,7 +51,7 @@ export async function diagnoseSeries(
   plan: SeriesPlan,
 ): Promise<Diagnosis> {
   const startedAt = new Date();
-  const started = performance.now();
+  const started = monotonicMs();
   const run = startDeadline(options.maxTimeMs, options.signal ? [options.signal] : [], "run");
   try {
     const deadlines = phaseDeadlines(options.timeoutMs);
@@ -135,7 +136,7 @@ export async function diagnoseSeries(
         headers: wire.headers.map(([n, v]) => [n, v]),
       },
       startedAt: startedAt.toISOString(),
-      durationMs: roundMs(performance.now() - started),
+      durationMs: roundMs(monotonicMs() - started),
       complete: interruption === null,
       interruption,
       resolution: resolutionReport(resolved, address, findings, isProxied(resolved.hostname)),

@@ -17,6 +17,7 @@ import type { LegSpec } from "../legs/leg-spec.js";
 import type { LegObservation } from "../legs/observation.js";
 import { runLeg } from "../legs/run-leg.js";
 import type { LegSeries } from "../report/series-schema.js";
+import { monotonicMs } from "../text/monotonic-ms.js";
 import { roundMs } from "../text/round-ms.js";
 import { type Exemplar, LegAggregator } from "./leg-aggregator.js";
 import { type Sample, toSample } from "./sample.js";
@@ -66,7 +67,7 @@ export async function runSeries(
   hooks: SeriesHooks = {},
 ): Promise<SeriesRun> {
   const startedAt = new Date().toISOString();
-  const started = performance.now();
+  const started = monotonicMs();
   const collectors = new Map(legs.map((leg) => [leg.name, new LegCollector(leg)]));
 
   const runTick = async (tick: number): Promise<void> => {
@@ -74,10 +75,10 @@ export async function runSeries(
     for (const leg of legs) {
       const spec = leg.specs[tick % leg.specs.length] as LegSpec;
       hooks.onSampleStart?.(leg.name, n);
-      const atMs = performance.now() - started;
+      const atMs = monotonicMs() - started;
       const observation = await runLeg(spec, signal);
       const findings = leg.judge(checkLeg(observation));
-      const totalMs = performance.now() - started - atMs;
+      const totalMs = monotonicMs() - started - atMs;
       collectors.get(leg.name)?.settle(toSample({ n, atMs, totalMs }, observation, findings), observation);
     }
   };
@@ -92,7 +93,7 @@ export async function runSeries(
     while (inFlight.size >= plan.concurrency) await Promise.race(inFlight);
     await waitUntil(started + tick * plan.intervalMs, signal);
     if (signal.aborted) break;
-    if (plan.forMs !== null && performance.now() - started >= plan.forMs) {
+    if (plan.forMs !== null && monotonicMs() - started >= plan.forMs) {
       ended = "duration";
       break;
     }
@@ -107,7 +108,7 @@ export async function runSeries(
     stop !== null ? (stop.kind === "cancelled" ? "interrupted" : "run_deadline") : (ended ?? "count");
   return {
     startedAt,
-    durationMs: roundMs(performance.now() - started),
+    durationMs: roundMs(monotonicMs() - started),
     ended: end,
     legs: new Map([...collectors].map(([name, collector]) => [name, collector.result()])),
   };
@@ -115,11 +116,11 @@ export async function runSeries(
 
 /**
  * Waits for the schedule; an abort ends the wait at once. A timer may fire up to a millisecond
- * early by performance.now() (libuv counts from the loop's cached time): wait out the rest, so
+ * early by monotonicMs() (libuv counts from the loop's cached time): wait out the rest, so
  * that no sample ever starts before its time.
  */
 async function waitUntil(time: number, signal: AbortSignal): Promise<void> {
-  for (let delay = time - performance.now(); delay > 0 && !signal.aborted; delay = time - performance.now()) {
+  for (let delay = time - monotonicMs(); delay > 0 && !signal.aborted; delay = time - monotonicMs()) {
     await sleep(Math.ceil(delay), undefined, { signal }).catch(() => {});
   }
 }

@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import { diagnose } from "../diagnose.js";
 import { toOneLine } from "../input/usage-message.js";
 import { bracketIpv6 } from "../net/ip-literal.js";
+import { monotonicMs } from "../text/monotonic-ms.js";
 import type { ServeConfig } from "./config.js";
 import { ExporterMetrics, type ProcessStats } from "./exporter-metrics.js";
 import { renderFamily, TEXT_CONTENT_TYPE } from "./metrics-text.js";
@@ -74,7 +75,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
       metrics.countRefusal("invalid");
       return send(req, res, 400, `${deadline.reason}\n`);
     }
-    const started = performance.now();
+    const started = monotonicMs();
     // The probe stops when Prometheus gives up on the scrape (it closes the connection) or the exporter stops.
     const stop = new AbortController();
     const onClose = () => {
@@ -99,7 +100,7 @@ export async function startExporter(options: ExporterOptions): Promise<Exporter>
       }
       let body: string;
       try {
-        const remainingMs = Math.max(1, Math.floor(deadline.ms - (performance.now() - started)));
+        const remainingMs = Math.max(1, Math.floor(deadline.ms - (monotonicMs() - started)));
         const { report } = await run(query.request, {
           // The deadline bounds the whole run. A phase gets nine tenths of it, so that an origin
           // that never answers ends as a finished diagnosis ("no response within N s") rather

@@ -8,6 +8,7 @@
 import type { Socket } from "node:net";
 import { connect, type TLSSocket } from "node:tls";
 import { type Stop, stopOf } from "../deadline.js";
+import { monotonicMs } from "../text/monotonic-ms.js";
 import { classifyHandshakeError, type HandshakeFailure } from "./classify-handshake-error.js";
 import { type CertificateInspection, inspectPeerCertificate } from "./inspect-certificate.js";
 import { edgeSecureContext } from "./secure-context.js";
@@ -49,8 +50,8 @@ export type TlsStart =
   | { readonly kind: "stopped"; readonly stop: Stop; readonly elapsedMs: number; readonly bytes: HandshakeBytes };
 
 export function startTls(tcp: Socket, offer: TlsOffer, signal: AbortSignal): Promise<TlsStart> {
-  const started = performance.now();
-  const elapsed = () => performance.now() - started;
+  const started = monotonicMs();
+  const elapsed = () => monotonicMs() - started;
   const bytes = (): HandshakeBytes => ({ bytesWritten: tcp.bytesWritten, bytesRead: tcp.bytesRead });
   return new Promise((resolve) => {
     const stopped = stopOf(signal);
