@@ -168,7 +168,7 @@ async function measureStartup(settings: Settings, budgets: Budget[]): Promise<St
     if (healthy?.port == null) throw new Error("the lab did not start its healthy-https origin");
     // DESIGN's budget is for the origin leg only; the default run (the HTTP/2 leg beside it, a
     // second connection and handshake) is timed too, and shown, but not judged.
-    const diagnosisArgs = [...healthy.args, "--json", "--no-h2"];
+    const diagnosisArgs = [...healthy.args, "--json", "--no-h2", "--no-edge"];
     const everyLegArgs = [...healthy.args, "--json"];
 
     // Once, checked: a bench of a diagnosis that fails would measure the wrong thing.

@@ -11,16 +11,20 @@ import { rankCauses } from "./causes/rank-causes.js";
 import { phaseDeadlines } from "./cdn/edge-timeouts.js";
 import { checkH2Leg } from "./checks/check-h2-leg.js";
 import { checkLeg } from "./checks/check-leg.js";
+import { compareEdge } from "./checks/compare-edge.js";
 import { compareLegs } from "./checks/compare-legs.js";
+import { checkEdge } from "./checks/edge.js";
 import { checkResolution, isProxied } from "./checks/resolution.js";
 import { applySslMode } from "./checks/ssl-mode.js";
 import { startDeadline, stopOf } from "./deadline.js";
 import type { Finding } from "./findings/catalogue.js";
 import { buildEdgeToOriginRequest, buildVisitorRequest, newRayId } from "./http/request.js";
+import { planEdgeLeg } from "./legs/edge-plan.js";
 import type { H2LegObservation, LegObservation } from "./legs/observation.js";
 import { originH2LegSpec, originLegSpec } from "./legs/origin-leg.js";
 import { type PhaseStartListener, runLeg } from "./legs/run-leg.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "./options.js";
+import { edgeLegReport, notRunEdgeLegReport } from "./report/edge-leg-report.js";
 import { h2LegReport } from "./report/h2-leg-report.js";
 import { legReport, notRunLegReport } from "./report/leg-report.js";
 import { type Bodies, redactDiagnosis } from "./report/redact-report.js";
@@ -49,7 +53,8 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
   try {
     const deadlines = phaseDeadlines(options.timeoutMs);
     // One Ray ID per diagnosis, sent as the edge sends its own: the origin's logs can be searched for it.
-    const wire = buildEdgeToOriginRequest(request, buildVisitorRequest(request), newRayId(randomBytes(8)));
+    const visitor = buildVisitorRequest(request);
+    const wire = buildEdgeToOriginRequest(request, visitor, newRayId(randomBytes(8)));
     options.onPhaseStart?.({ leg: null, phase: "dns", deadlineMs: deadlines.dnsMs });
     const resolution = startResolution(
       request.hostname,
@@ -70,16 +75,31 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
     // Each leg owns its connection: the raw HTTP/1.1 one and, when the edge would offer h2, the
     // HTTP/2 one run side by side.
     const h2Planned = offersH2(request);
-    const [origin, originH2]: [LegObservation | null, H2LegObservation | null] =
-      address === null
-        ? [null, null]
-        : await Promise.all([
-            runLeg(originLegSpec(request, options, address, wire), run.signal, onPhaseStart),
-            h2Planned ? runLeg(originH2LegSpec(request, options, address, wire), run.signal, onPhaseStart) : null,
-          ]);
+    // The edge leg runs beside them: the edge's answer does not wait for the origin's, nor the reverse.
+    const edgeRun = planEdgeLeg(request, options, visitor, resolution.done, run.signal).then(async (plan) =>
+      plan.kind === "run" ? { ...plan, observation: await runLeg(plan.spec, run.signal, onPhaseStart) } : plan,
+    );
+    const [[origin, originH2], edgePlan]: [[LegObservation | null, H2LegObservation | null], Awaited<typeof edgeRun>] =
+      await Promise.all([
+        address === null
+          ? ([null, null] as [null, null])
+          : Promise.all([
+              runLeg(originLegSpec(request, options, address, wire), run.signal, onPhaseStart),
+              h2Planned ? runLeg(originH2LegSpec(request, options, address, wire), run.signal, onPhaseStart) : null,
+            ]),
+        edgeRun,
+      ]);
     const resolved = await resolution.done;
+    const edge = edgePlan.kind === "run" ? edgePlan.observation : null;
 
-    const originFindings = origin ? checkLeg(origin) : [];
+    // The pair judges the origin leg's findings: an error today's edge tolerates becomes a warning.
+    const compared = compareEdge(
+      origin,
+      origin ? checkLeg(origin) : [],
+      edge,
+      origin === null ? (gate.blockedBy ?? "not run") : null,
+    );
+    const originFindings = compared.originFindings;
     const sslMode = sslModeOf(request);
     // Checks judge as Full (strict) does; the chosen mode then decides what is a failure.
     const strictFindings: Finding[] = compareLegs(
@@ -87,6 +107,8 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
         ...checkResolution(resolved, gate.address),
         ...originFindings,
         ...(originH2 ? checkH2Leg(originH2, originFindings) : []),
+        ...(edge ? checkEdge(edge, origin !== null && origin.tcp.status === "ran") : []),
+        ...compared.findings,
       ],
       originH2,
     );
@@ -105,6 +127,10 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
           ? h2LegReport(originH2, findings, interruption)
           : notRunLegReport("origin-h2", request, gate.address, notRunReason);
     }
+    if (edgePlan.kind === "run")
+      legs.edge = edgeLegReport(edgePlan.observation, findings, interruption, edgePlan.context);
+    else if (edgePlan.kind === "skip")
+      legs.edge = notRunEdgeLegReport(edgePlan.target, edgePlan.address, edgePlan.reason, edgePlan.context);
     const report: Report = {
       kind: "report",
       schemaVersion: SCHEMA_VERSION,
@@ -135,7 +161,7 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
       legs,
       findings,
       causes: rankCauses(findings),
-      notChecked: notCheckedFromHere(request, gate.address),
+      notChecked: notCheckedFromHere(request, gate.address, edge !== null),
       verdict: verdictUnderMode(
         decideVerdict({
           findings,
@@ -154,6 +180,7 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
     if (origin?.http.status === "ran") bodies.origin = origin.http.outcome.record.body;
     const h2Body = originH2 === null ? null : h2ResponseBody(originH2);
     if (h2Body !== null) bodies["origin-h2"] = h2Body;
+    if (edge?.http.status === "ran") bodies.edge = edge.http.outcome.record.body;
     const shown = options.redact === null ? { report, bodies } : redactDiagnosis(report, bodies, options.redact);
     // Built once, from the request as the report now carries it (redacted), for the address diagnosed.
     const curl = reproduceCommand(shown.report.target, shown.report.request.headers, gate.address, {

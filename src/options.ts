@@ -37,6 +37,20 @@ export interface DiagnoseRequest {
   readonly http2ToOrigin?: boolean;
 }
 
+/**
+ * Whether and where the edge leg asks the edge (DESIGN.md "The edge leg"): "auto" asks when the
+ * hostname resolves into the CDN's ranges (or an address is pinned); "off" never (--no-edge).
+ */
+export interface EdgeChoice {
+  readonly mode: "auto" | "off";
+  /** --edge-address: the edge's address (and port) to dial, keeping the hostname for SNI and Host. */
+  readonly address: { readonly host: string; readonly port: number | null } | null;
+  /** --edge-cache: send the request as it is, without the cache-busting query parameter. */
+  readonly keepCache: boolean;
+  /** How the visitor reaches the edge: https, or http for an http:// URL. */
+  readonly scheme: Scheme;
+}
+
 /** A phase is starting: which leg (null for the resolution step), which phase, under which deadline. */
 export interface PhaseStart {
   readonly leg: LegName | null;
@@ -69,6 +83,8 @@ export interface DiagnoseOptions {
   readonly redact: readonly string[] | null;
   /** The --ca-file path, for the reproduction command (`curl --cacert`): the same trust as the diagnosis. */
   readonly caFile?: string | null;
+  /** The edge leg; absent: not asked (batch and serve ask the origin only). */
+  readonly edge?: EdgeChoice;
   /** Aborts the whole run (Ctrl-C); the report is then marked incomplete. */
   readonly signal?: AbortSignal;
   /** Called as each phase starts, for the progress line. */

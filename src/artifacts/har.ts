@@ -334,18 +334,26 @@ export function buildHarEntry(
   const timings = buildTimings(legName === "origin" ? report.resolution : null, leg);
   const address = tcp?.address ?? leg?.address ?? null;
   const error = failure ?? (valid ? null : noResponse(report));
-  const requestHeaders = report.request.headers.map(([name, value]) => ({ name, value }));
+  const edgeLeg = legName === "edge" ? (report.legs.edge ?? null) : null;
+  // The edge leg sent the visitor's request (its own head, as written): not the edge-to-origin one.
+  const requestHeaders =
+    edgeLeg !== null && http !== null && http.request.raw !== ""
+      ? headersOfRawRequest(http.request.raw)
+      : report.request.headers.map(([name, value]) => ({ name, value }));
+  const path = edgeLeg?.path ?? report.request.path;
+  const scheme = edgeLeg?.scheme ?? target.scheme;
+  const port = edgeLeg?.port ?? target.port;
 
   const entry: HarEntry = {
     startedDateTime: leg?.phases.find((phase) => phase.startedAt !== null)?.startedAt ?? report.startedAt,
     time: totalTime(timings),
     request: {
       method: report.request.method,
-      url: uriSafe(`${target.scheme}://${bracketIpv6(target.hostname)}:${target.port}${report.request.path}`),
+      url: uriSafe(`${scheme}://${bracketIpv6(target.hostname)}:${port}${path}`),
       httpVersion: report.request.httpVersion,
       cookies: requestCookies(requestHeaders),
       headers: requestHeaders,
-      queryString: queryString(report.request.path),
+      queryString: queryString(path),
       headersSize: sent ? http.request.bytes : -1,
       bodySize: 0,
     },
@@ -355,7 +363,11 @@ export function buildHarEntry(
   };
   if (address !== null && ipFamily(address) !== null) entry.serverIPAddress = address;
   if (tcp?.localPort !== null && tcp?.localPort !== undefined) entry.connection = String(tcp.localPort);
-  entry.comment = `${legName} leg: ${target.scheme} to ${address ?? "(no address)"} port ${target.port}, Host and SNI ${target.hostname}`;
+  const ray = edgeLeg?.answer?.rayId ?? null;
+  entry.comment =
+    edgeLeg !== null
+      ? `edge leg: through the edge at ${address ?? "(no address)"} port ${port}, Host and SNI ${target.hostname}${ray === null ? "" : `; Ray ID ${ray}${edgeLeg.answer?.colo ? ` (colo ${edgeLeg.answer.colo})` : ""}: search the origin's logs for it`}`
+      : `${legName} leg: direct to the origin, ${target.scheme} to ${address ?? "(no address)"} port ${target.port}, Host and SNI ${target.hostname}`;
   if (error !== null) {
     entry._errorCode = error.code;
     // Without a head (nothing parsed, or HTTP/0.9-style bytes), what arrived was read as body.
@@ -368,6 +380,15 @@ export function buildHarEntry(
     };
   }
   return entry;
+}
+
+/** "GET / HTTP/1.1\r\nhost: x\r\n…" → its header fields, in order. */
+function headersOfRawRequest(raw: string): HarNameValue[] {
+  return raw
+    .split("\r\n")
+    .slice(1)
+    .filter((line) => line.includes(":"))
+    .map((line) => ({ name: line.slice(0, line.indexOf(":")), value: line.slice(line.indexOf(":") + 1).trim() }));
 }
 
 /** No deciding finding but no response either: the run was interrupted or hit its deadline. */
@@ -390,7 +411,10 @@ export function buildHar(
   options: HarOptions = {},
 ): Har {
   const { report, bodies } = diagnosis;
-  const legs = Object.keys(report.legs) as LegName[];
+  // A leg that never started made no request: the edge leg appears only when it ran.
+  const legs = (Object.keys(report.legs) as LegName[]).filter(
+    (name) => name !== "edge" || report.legs.edge?.phases.some((phase) => phase.status !== "skipped"),
+  );
   // The HTTP/2 leg has an entry when it made a request (the origin selected h2).
   const entries = legs.flatMap((leg) =>
     leg === "origin-h2"

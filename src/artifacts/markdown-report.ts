@@ -221,6 +221,66 @@ function timingSection(report: Report): string[] {
   return lines;
 }
 
+/** The origin leg and the edge leg side by side, phase by phase, with the edge's Ray ID and colo. */
+function legsSection(report: Report): string[] {
+  const edge = report.legs.edge;
+  if (edge === undefined) return [];
+  const origin = report.legs.origin;
+  const cell = (phase: LegPhaseResult | undefined) => {
+    if (phase === undefined) return "";
+    const summary = phase.status === "skipped" && phase.skipReason !== null ? phase.skipReason : phase.summary;
+    return markdownInline(
+      `${phase.status}${phase.durationMs === null ? "" : ` (${formatMs(phase.durationMs)})`}: ${summary}`,
+    );
+  };
+  const lines = [
+    "## The two legs side by side",
+    "",
+    "| phase | direct to the origin | through the edge |",
+    "|---|---|---|",
+  ];
+  for (const name of ["tcp", "tls", "http"] as const) {
+    const o = origin?.phases.find((phase) => phase.name === name);
+    const e = edge.phases.find((phase) => phase.name === name);
+    lines.push(`| ${name} | ${cell(o)} | ${cell(e)} |`);
+  }
+  const answer = edge.answer;
+  const status = (leg: typeof origin) => {
+    const http = leg?.phases.find((phase) => phase.name === "http");
+    const head = http?.name === "http" ? http.facts?.response.head : null;
+    return head?.statusCode == null ? "none" : String(head.statusCode);
+  };
+  lines.push(`| status | ${status(origin)} | ${answer?.status ?? "none"} |`);
+  lines.push(
+    `| address | ${markdownInline(origin?.address ?? "none")} | ${markdownInline(edge.address ?? "none")}${edge.pinned ? " (pinned)" : ""} |`,
+  );
+  if (answer !== null) {
+    lines.push(
+      `| Ray ID | | ${answer.rayId === null ? "none (not Cloudflare)" : code(answer.rayId)} |`,
+      `| colo | | ${markdownInline(answer.colo ?? "unknown")} |`,
+      `| cf-cache-status | | ${markdownInline(answer.cacheStatus ?? "none")} |`,
+      `| made by | | ${markdownInline(answer.generatedBy)}${answer.errorCode === null ? "" : ` (error ${answer.errorCode}${answer.errorName === null ? "" : `, ${markdownInline(answer.errorName)}`})`} |`,
+    );
+  }
+  if (edge.skipReason !== null)
+    lines.push("", `The edge leg did not run: ${markdownInline(edge.skipReason.replace(/^not run: /, ""))}.`);
+  if (answer?.rayId) {
+    lines.push(
+      "",
+      `The edge's Ray ID is ${code(answer.rayId)}${answer.colo ? ` (colo ${markdownInline(answer.colo)})` : ""}: search the origin's logs for it (the edge sends it as \`CF-Ray\`).`,
+    );
+  }
+  if (edge.structuredForm !== null) {
+    lines.push(
+      "",
+      "The edge answered an error page; a second request with `Accept: application/json` fetched Cloudflare's structured form of it:",
+      "",
+      codeBlock(edge.structuredForm.body.slice(0, 4000), "json"),
+    );
+  }
+  return lines;
+}
+
 function environmentSection(report: Report, env: MarkdownEnvironment): string[] {
   const source = env.sourceAddress ?? originPhase(report, "tcp")?.facts?.localAddress ?? null;
   return [
@@ -257,6 +317,7 @@ export function renderMarkdownReport(report: Report, env: MarkdownEnvironment): 
     causesSection(report),
     sslModesSection(report),
     notCheckedSection(report),
+    legsSection(report),
     exchangeSection(report),
     http2Section(report),
     timingSection(report),

@@ -33,7 +33,9 @@ export type CauseId =
   | "client_certificates"
   | "wrong_service"
   | "one_member_failing"
-  | "http2_misconfigured";
+  | "http2_misconfigured"
+  | "edge_ssl_mode"
+  | "edge_request_shaped";
 
 export const CAUSES = {
   origin_down: {
@@ -230,6 +232,28 @@ export const CAUSES = {
       },
     ],
   },
+  edge_ssl_mode: {
+    title: "The zone's SSL mode does not match the origin (Flexible, Full, Full (strict))",
+    likelihood: "medium",
+    fixes: [
+      {
+        action:
+          "Check SSL/TLS › Overview: Flexible connects to port 80 in plain HTTP, Full and Full (strict) to 443 in TLS; Full (strict) needs a valid certificate for the hostname",
+        effort: "easy",
+      },
+    ],
+  },
+  edge_request_shaped: {
+    title: "The edge's request differs from a direct one (its added headers, a larger head, rules that rewrite it)",
+    likelihood: "low",
+    fixes: [
+      {
+        action:
+          "Compare the origin's access log for the edge's request (its CF-Ray) with diag520's; look for rules on X-Forwarded-Proto, CF-Connecting-IP or CDN-Loop, Transform and Origin Rules",
+        effort: "medium",
+      },
+    ],
+  },
 } as const satisfies Record<CauseId, Cause>;
 
 /**
@@ -353,6 +377,35 @@ export const CAUSES_BY_FINDING = {
   ],
   "http2.response_timeout": [["origin_down", "high"]],
   "http2.few_concurrent_streams": [["http2_misconfigured", "low"]],
+  "edge.answered": [],
+  "edge.error": [
+    ["origin_down", "high"],
+    ["firewall_blocking", "high"],
+    ["tls_misconfigured", "medium"],
+    ["header_anomalies", "medium"],
+  ],
+  "edge.origin_error_passed": [["origin_down", "high"]],
+  "edge.error_1xxx": [["dns_misconfigured", "high"]],
+  "edge.challenged": [],
+  "edge.not_cloudflare": [["dns_misconfigured", "medium"]],
+  "edge.cached": [["caching_rules", "low"]],
+  "edge.unreachable": [],
+  "edge.confirmed": [],
+  // Only the edge meets it: what differs between the edge's connection and diag520's (issue 9's order).
+  "edge.only_at_edge": [
+    ["firewall_blocking", "high"],
+    ["http2_misconfigured", "medium"],
+    ["edge_ssl_mode", "medium"],
+    ["client_certificates", "medium"],
+    ["edge_request_shaped", "low"],
+  ],
+  "edge.tolerated": [],
+  "edge.other_origin": [
+    ["dns_misconfigured", "high"],
+    ["one_member_failing", "medium"],
+  ],
+  "edge.alone": [],
+  "http.strict_client": [],
   // A pattern across samples: the causes that fail in that shape, and how likely given it.
   "series.intermittent": [
     ["origin_down", "high"],

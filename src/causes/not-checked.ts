@@ -9,13 +9,12 @@ import type { NotChecked } from "../report/schema.js";
 const CDN_RANGES_URL = "https://www.cloudflare.com/ips";
 
 /** `address` is the origin address diagnosed, when the DNS phase found one. */
-export function notCheckedFromHere(request: DiagnoseRequest, address: string | null): NotChecked[] {
+export function notCheckedFromHere(request: DiagnoseRequest, address: string | null, edgeAsked = false): NotChecked[] {
   const items: NotChecked[] = [
-    {
-      what: "A firewall, WAF or rate limit that treats only the CDN's addresses differently",
-      why: "diag520 connects from this machine's address, not from the CDN's ranges: a rule that drops, resets or throttles only those looks healthy from here",
-      howToTell: `Search the origin's firewall, WAF, fail2ban and rate-limit logs for the CDN's ranges (${CDN_RANGES_URL}) at the time of the 52x errors, and match them against the Ray IDs the CDN shows`,
-    },
+    // With the edge leg, the edge itself was asked: a rule on the CDN's ranges shows in the comparison.
+    ...(edgeAsked ? [] : [firewallItem()]),
+  ];
+  items.push(
     {
       what: "Failures that come and go (overload, restarts, routing)",
       why: "one run is one request from one place",
@@ -28,7 +27,7 @@ export function notCheckedFromHere(request: DiagnoseRequest, address: string | n
       howToTell:
         "Check the SSL/TLS mode (Flexible talks HTTP to port 80; Full and Full (strict) TLS to 443), whether Authenticated Origin Pulls is on (the origin then demands a client certificate the CDN presents), and rules that match the failing path",
     },
-  ];
+  );
   if (request.scheme === "https" && request.http2ToOrigin === false) {
     items.push({
       what: "HTTP/2 to the origin",
@@ -37,6 +36,14 @@ export function notCheckedFromHere(request: DiagnoseRequest, address: string | n
     });
   }
   return items;
+}
+
+function firewallItem(): NotChecked {
+  return {
+    what: "A firewall, WAF or rate limit that treats only the CDN's addresses differently",
+    why: "diag520 connects from this machine's address, not from the CDN's ranges, and the edge was not asked: a rule that drops, resets or throttles only those looks healthy from here",
+    howToTell: `Let diag520 ask the edge too (the edge leg), or search the origin's firewall, WAF, fail2ban and rate-limit logs for the CDN's ranges (${CDN_RANGES_URL}) at the time of the 52x errors, and match them against the Ray IDs the CDN shows`,
+  };
 }
 
 /** Shell-quoted, like the reproduction command: a path such as /s?a=1&b=2 must paste safely. */

@@ -149,7 +149,8 @@ export function toBatchCommand(
     metricsPath: metricsPath(raw),
     color: raw.color,
     flags,
-    settings: toSettings(FLAGS_CHECK_HOSTNAME, flags),
+    // A batch asks each origin only (the edge leg is one diagnosis's comparison).
+    settings: { ...toSettings(FLAGS_CHECK_HOSTNAME, flags), edge: undefined },
   };
 }
 

@@ -8,6 +8,7 @@ import { UsageError } from "../errors.js";
 import {
   parseByteCount,
   parseDnsServer,
+  parseEdgeAddress,
   parseHeader,
   parseHostHeader,
   parseMethod,
@@ -23,7 +24,7 @@ import { parseSeriesPlan } from "../input/series-arguments.js";
 import { parseTarget } from "../input/target.js";
 import { describeCommanderError } from "../input/usage-message.js";
 import { parseCertWarnDays, parseModeAndScheme } from "../input/zone-settings.js";
-import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest } from "../options.js";
+import { DEFAULTS, type DiagnoseOptions, type DiagnoseRequest, type EdgeChoice } from "../options.js";
 import type { SeriesPlan } from "../series/series-plan.js";
 import { addServeCommand, type ServeSettings } from "../serve/serve-command.js";
 import { VERSION } from "../version.js";
@@ -70,6 +71,10 @@ export interface RawOptions {
   origin?: string;
   hostHeader?: string;
   edgeHeaders: boolean;
+  /** false for --no-edge. */
+  edge: boolean;
+  edgeAddress?: string;
+  edgeCache?: boolean;
   port?: string;
   scheme?: string;
   path?: string;
@@ -109,6 +114,7 @@ Examples:
   diag520 example.com --origin 203.0.113.7 --json | jq .verdict
   diag520 example.com --origin 2001:db8::7 --path /login --header 'Cookie: a=b'
   diag520 example.com --origin 203.0.113.7 --scheme http   as SSL mode Flexible (port 80)
+  diag520 example.com --origin 203.0.113.7 --edge-address 104.16.1.1   pin one Cloudflare address
   diag520 batch origins.txt --format junit > diag520.xml   a list of targets, for CI (batch --help)
   diag520 example.com --origin 203.0.113.7 --repeat 50   an intermittent 520
   diag520 lab                                              start the lab of broken origins
@@ -251,6 +257,16 @@ function buildProgram(output: OutputConfiguration, actions: Actions): Command {
       "--no-edge-headers",
       "send the visitor's request only, without the fields the edge adds (CF-Ray, X-Forwarded-*…)",
     )
+    .option(
+      "--no-edge",
+      "do not ask the edge (by default the request also goes through the public hostname when it is proxied)",
+    )
+    .option(
+      "--edge-address <ip[:port]>",
+      "ask the edge at this address, keeping the hostname for SNI and Host (as curl --resolve)",
+      once("--edge-address"),
+    )
+    .option("--edge-cache", "send the edge the request as it is, without the cache-busting query parameter")
     .option("--user-agent <ua>", "User-Agent header (default: diag520)", once("--user-agent"))
     .option(
       "--timeout <seconds>",
@@ -432,6 +448,7 @@ export function toDiagnoseCommand(targetInput: string, raw: RawOptions): Extract
     dnsServers: raw.dnsServer === undefined || raw.dnsServer === "" ? [] : [parseDnsServer(raw.dnsServer)],
     redact: raw.redact === false ? null : Array.isArray(raw.redact) ? raw.redact : [],
     certWarnDays: raw.certWarnDays === undefined ? DEFAULTS.certWarnDays : parseCertWarnDays(raw.certWarnDays),
+    edge: edgeChoice(raw, target.scheme ?? "https"),
   };
   const format = singleRunFormat(raw);
   const output: OutputChoice = {
@@ -445,6 +462,21 @@ export function toDiagnoseCommand(targetInput: string, raw: RawOptions): Extract
     metricsPath: metricsPath(raw),
   };
   return { kind: "diagnose", request, options, output, series: parseSeriesPlan(raw) };
+}
+
+function edgeChoice(raw: RawOptions, scheme: "http" | "https"): EdgeChoice {
+  if (raw.edge === false && raw.edgeAddress !== undefined) {
+    throw new UsageError("--no-edge and --edge-address contradict each other: give one");
+  }
+  if (raw.edge === false && raw.edgeCache === true) {
+    throw new UsageError("--no-edge and --edge-cache contradict each other: give one");
+  }
+  return {
+    mode: raw.edge === false ? "off" : "auto",
+    address: raw.edgeAddress === undefined ? null : parseEdgeAddress(raw.edgeAddress),
+    keepCache: raw.edgeCache === true,
+    scheme,
+  };
 }
 
 /** One value from wherever the user gave it; two different ones are a contradiction, not a choice. */

@@ -42,6 +42,24 @@ const HEAD_CUT = {
   fieldCount: "number",
 } as const;
 
+/** What the edge answered (http/edge-answer.ts), as every edge.* finding carries it: the Ray ID first. */
+const EDGE_ANSWER = {
+  status: "number?",
+  rayId: "string?",
+  colo: "string?",
+  cfRay: "string?",
+  cacheStatus: "string?",
+  retryAfter: "string?",
+  originTimingMs: "number?",
+  /** "cloudflare", "origin" or "unknown" */
+  generatedBy: "string",
+  errorFormat: "string?",
+  errorCode: "number?",
+  errorName: "string?",
+  edgeAddress: "string",
+  cacheBusted: "boolean",
+} as const;
+
 export const FINDING_CATALOGUE = {
   "dns.unresolvable": { title: "The hostname does not resolve", edgeStatus: null, evidence: DNS_FAILURE },
   "dns.not_proxied": {
@@ -341,6 +359,82 @@ export const FINDING_CATALOGUE = {
     title: "The origin itself answered with a 5xx status",
     edgeStatus: null,
     evidence: { statusCode: "number", statusLine: "wire" },
+  },
+  // Across legs (checks/compare-edge.ts): the visitor's request through the edge, and how it compares.
+  "edge.answered": { title: "The edge answered", edgeStatus: null, evidence: EDGE_ANSWER },
+  "edge.error": {
+    title: "The edge answered with an error of its own",
+    edgeStatus: 520,
+    evidence: { ...EDGE_ANSWER, structuredForm: "boolean" },
+  },
+  "edge.origin_error_passed": {
+    title: "The edge passed the origin's own 5xx through",
+    edgeStatus: null,
+    evidence: EDGE_ANSWER,
+  },
+  "edge.error_1xxx": {
+    title: "The edge answered a 1xxx error",
+    edgeStatus: 530,
+    evidence: { ...EDGE_ANSWER, structuredForm: "boolean" },
+  },
+  "edge.challenged": {
+    title: "The edge challenged the request instead of forwarding it",
+    edgeStatus: null,
+    evidence: { ...EDGE_ANSWER, mitigated: "string" },
+  },
+  "edge.not_cloudflare": {
+    title: "The answer through the hostname did not come from Cloudflare",
+    edgeStatus: null,
+    evidence: { ...EDGE_ANSWER, server: "string?" },
+  },
+  "edge.cached": {
+    title: "The edge answered from its cache: the origin was not exercised",
+    edgeStatus: null,
+    evidence: EDGE_ANSWER,
+  },
+  "edge.unreachable": {
+    title: "The edge could not be asked",
+    edgeStatus: null,
+    evidence: { address: "string", port: "number", phase: "string", errorCode: "string?", reason: "string" },
+  },
+  "edge.confirmed": {
+    title: "The edge meets the same fault as the origin leg",
+    edgeStatus: null,
+    evidence: { ...EDGE_ANSWER, originCode: "string", originEdgeStatus: "number?" },
+  },
+  "edge.only_at_edge": {
+    title: "The edge fails while the origin answers diag520",
+    edgeStatus: 520,
+    evidence: { ...EDGE_ANSWER, originStatus: "number?", originAddress: "string?", toCheck: "string[]" },
+  },
+  "edge.tolerated": {
+    title: "Today's edge tolerates what the origin leg flagged",
+    edgeStatus: null,
+    evidence: { ...EDGE_ANSWER, originCodes: "string[]", headerBytes: "number?", edgeLimit: "number?" },
+  },
+  "edge.other_origin": {
+    title: "The edge answers while the origin leg fails",
+    edgeStatus: null,
+    evidence: { ...EDGE_ANSWER, originCodes: "string[]", originAddress: "string?" },
+  },
+  "edge.alone": {
+    title: "Only the edge was asked: no origin leg to compare with",
+    edgeStatus: null,
+    evidence: { reason: "string" },
+  },
+  "http.strict_client": {
+    title: "What a strict HTTP client does with the origin's response",
+    edgeStatus: null,
+    evidence: {
+      client: "string",
+      /** "rejected" or "accepted" */
+      outcome: "string",
+      errorCode: "string?",
+      errorMessage: "string?",
+      statusCode: "number?",
+      replayedBytes: "number",
+      originCodes: "string[]",
+    },
   },
   // Across the samples of a series (checks/series.ts): patterns, never a status of their own.
   "series.intermittent": {

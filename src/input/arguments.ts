@@ -163,3 +163,21 @@ export function parseDnsServer(input: string): string {
   }
   return input;
 }
+
+/** --edge-address: an IP literal, with a port if wanted (104.16.1.1, 104.16.1.1:8443, [2606:4700::1]:443). */
+export function parseEdgeAddress(input: string): { readonly host: string; readonly port: number | null } {
+  const fail = (why: string): never => {
+    throw new UsageError(`invalid --edge-address '${input}': ${why}`);
+  };
+  const bracketed = /^\[(.*)\](?::(.*))?$/.exec(input);
+  if (bracketed) {
+    if (ipFamily(bracketed[1] ?? "") !== 6) fail(`'${bracketed[1]}' is not an IPv6 address`);
+    return { host: bracketed[1] as string, port: bracketed[2] === undefined ? null : originPort(bracketed[2], fail) };
+  }
+  if (ipFamily(input) !== null) return { host: input, port: null };
+  const hostPort = /^([^:]+):([^:]*)$/.exec(input);
+  if (hostPort === null || ipFamily(hostPort[1] ?? "") !== 4) {
+    return fail("give an IP address, optionally with a port (104.16.1.1, 104.16.1.1:443, [2606:4700::1]:443)");
+  }
+  return { host: hostPort[1] as string, port: originPort(hostPort[2] ?? "", fail) };
+}

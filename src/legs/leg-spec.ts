@@ -38,8 +38,11 @@ export interface LegSpec {
   readonly port: number;
   /** null: plain TCP. */
   readonly tls: LegTls | null;
-  /** "http1": a raw HTTP/1.1 request on the socket, read byte by byte. */
-  readonly transport: "http1";
+  /**
+   * "http1": a raw HTTP/1.1 request on the socket, read byte by byte; "undici": the request a
+   * visitor's client makes (the edge leg), read by undici while the raw bytes are kept beside it.
+   */
+  readonly transport: "http1" | "undici";
   readonly request: WireRequest;
   readonly maxHeaderSize: number;
   readonly maxBodyBytes: number;

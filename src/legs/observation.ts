@@ -53,6 +53,31 @@ export interface HttpOutcome {
   readonly requestHead: Buffer;
   readonly record: ResponseRecord;
   readonly exchange: Exchange;
+  /** The undici transport only: what the client itself made of the same bytes. */
+  readonly client?: ClientView;
+}
+
+/** What a strict HTTP client (undici's llhttp parser) did with a response. */
+export interface ClientView {
+  readonly name: string;
+  /** The status undici reported, or null when it rejected the response head. */
+  readonly statusCode: number | null;
+  /** undici's error code (UND_ERR_HEADERS_OVERFLOW, HPE_INVALID_HEADER_TOKEN …), or null. */
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+}
+
+/**
+ * The edge leg's second request, when the edge answered an error page and the visitor did not
+ * ask for JSON: the same request with `Accept: application/json`, for Cloudflare's own
+ * structured form of the error (its own connection; bounded body).
+ */
+export interface StructuredFollowUp {
+  readonly status: number | null;
+  readonly contentType: string | null;
+  /** The body as read (at most 64 KiB), latin1. */
+  readonly body: string;
+  readonly errorCode: string | null;
 }
 
 export interface LegObservation {
@@ -60,6 +85,8 @@ export interface LegObservation {
   readonly tcp: PhaseRun<TcpOutcome>;
   readonly tls: PhaseRun<TlsOutcome>;
   readonly http: PhaseRun<HttpOutcome>;
+  /** The edge leg only: the structured (JSON) form of an edge error page, when it was asked for. */
+  readonly structured?: StructuredFollowUp | null;
 }
 
 /** The leg's phases in the order they run. */

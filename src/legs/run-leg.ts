@@ -25,5 +25,8 @@ export function runLeg(
       return runHttp1Leg(spec, signal, onPhaseStart);
     case "h2":
       return runH2Leg(spec, signal, onPhaseStart);
+    case "undici":
+      // Loaded with the leg: undici stays off the start-up path of every run that does not ask the edge.
+      return import("./edge-leg-runner.js").then(({ runEdgeLeg }) => runEdgeLeg(spec, signal, onPhaseStart));
   }
 }

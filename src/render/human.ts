@@ -131,6 +131,15 @@ export function renderHuman(
 
   // Copy-paste stays whole: the command is never wrapped.
   out.push(style.bold("Reproduce"), `  ${escapeLineForTerminal(report.reproduce.curl)}`);
+  const edgeAnswer = report.legs.edge?.answer ?? null;
+  if (edgeAnswer?.rayId) {
+    para(
+      `The edge answered ${edgeAnswer.status ?? "?"} with Ray ID ${edgeAnswer.rayId}${edgeAnswer.colo ? ` (colo ${edgeAnswer.colo})` : ""}: search the origin's logs for it.`,
+      "  ",
+    );
+  }
+  const edgeSkipped = report.legs.edge?.skipReason ?? null;
+  if (edgeSkipped !== null) para(`Edge leg: ${edgeSkipped}.`, "  ");
   const ray = report.request.headers.find(([name]) => name.toLowerCase() === "cf-ray")?.[1];
   if (ray !== undefined)
     para(`The request carried CF-Ray: ${ray}, as the edge's would: search the origin's logs for it.`, "  ");

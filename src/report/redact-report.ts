@@ -34,7 +34,11 @@ export function redactDiagnosis(report: Report, bodies: Bodies, extraNames: read
 
   const legs: Report["legs"] = {};
   for (const [name, leg] of Object.entries(report.legs) as [LegName, LegReport][]) {
-    legs[name] = { ...leg, phases: leg.phases.map((phase) => redactPhase(phase, redaction)) };
+    // The edge leg's own fields (its answer, as facts) carry no request secrets: only phases are redacted.
+    (legs as Record<string, LegReport>)[name] = {
+      ...leg,
+      phases: leg.phases.map((phase) => redactPhase(phase, redaction)),
+    };
   }
   const redactedBodies: Bodies = {};
   for (const [name, body] of Object.entries(bodies) as [LegName, Buffer][]) {

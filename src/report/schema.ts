@@ -265,6 +265,59 @@ export const legSchema = z.object({
   phases: z.array(legPhaseSchema).describe("tcp, tls, then http (origin) or http2 (origin-h2), in the order they run"),
 });
 
+export const edgeAnswerSchema = z
+  .object({
+    status: z.number().int().nullable(),
+    cfRay: z.string().nullable().describe("the cf-ray header as received (id-colo); null: not Cloudflare"),
+    rayId: z.string().nullable().describe("the Ray ID without its colo: search the origin's logs for it"),
+    colo: z.string().nullable().describe("the data centre that answered (IATA-like code after the Ray ID)"),
+    server: z.string().nullable(),
+    cacheStatus: z.string().nullable().describe("cf-cache-status (HIT, MISS, DYNAMIC, BYPASS, STALE …)"),
+    retryAfter: z.string().nullable(),
+    mitigated: z.string().nullable().describe("cf-mitigated (challenge)"),
+    originTimingMs: z.number().nullable().describe("Server-Timing cfOrigin: the edge's own measure of the origin"),
+    edgeTimingMs: z.number().nullable().describe("Server-Timing cfEdge"),
+    generatedBy: z
+      .enum(["cloudflare", "origin", "unknown"])
+      .describe("whether the edge made this answer itself or passed the origin's through"),
+    errorFormat: z.enum(["problem_json", "html", "html_legacy", "plain", "markdown"]).nullable(),
+    errorCode: z.number().int().nullable().describe("the code the edge's error names (520–530, or a 1xxx)"),
+    errorName: z.string().nullable().describe("error_name from the problem JSON (stable, snake_case)"),
+    bodyRayId: z.string().nullable().describe("the Ray ID the error body shows"),
+    errorSource: z.string().nullable().describe("the failing party the error names (host, cloudflare, origin …)"),
+  })
+  .describe("what the edge answered, read from its head and body");
+
+export const edgeLegSchema = legSchema.extend({
+  name: z.literal("edge"),
+  hostname: z.string().describe("SNI and Host: the public hostname, whatever address was dialled"),
+  pinned: z.boolean().describe("true when --edge-address chose the address"),
+  cacheBusted: z.boolean().describe("a unique diag520-nocache query parameter was added (--edge-cache: false)"),
+  path: z.string().describe("the request target sent to the edge, cache buster included"),
+  skipReason: z.string().nullable().describe("why the edge leg did not run; null when it ran"),
+  answer: edgeAnswerSchema.nullable(),
+  client: z
+    .object({
+      name: z.string(),
+      statusCode: z.number().int().nullable(),
+      errorCode: z.string().nullable(),
+      errorMessage: z.string().nullable(),
+    })
+    .nullable()
+    .describe("what undici, the client that made the request, reported"),
+  structuredForm: z
+    .object({
+      status: z.number().int().nullable(),
+      contentType: z.string().nullable(),
+      body: wireText,
+      errorCode: z.string().nullable(),
+    })
+    .nullable()
+    .describe(
+      "a second request with Accept: application/json, made when the edge answered an error page the visitor had not asked as JSON",
+    ),
+});
+
 export const targetSchema = z.object({
   hostname: z.string().describe("ASCII form, used for DNS, SNI and the Host header"),
   displayHostname: z.string().describe("as the user would read it (Unicode for an IDN)"),
@@ -352,7 +405,7 @@ export const reportSchema = z.object({
   interruption: interruptionSchema.nullable(),
   resolution: resolutionSchema,
   legs: z
-    .object({ origin: legSchema.optional(), "origin-h2": legSchema.optional() })
+    .object({ origin: legSchema.optional(), "origin-h2": legSchema.optional(), edge: edgeLegSchema.optional() })
     .describe("each leg that was planned, by name"),
   findings: z.array(findingSchema),
   causes: z.array(rankedCauseSchema),
@@ -392,6 +445,8 @@ export type ErrorDocument = z.infer<typeof errorDocumentSchema>;
 export type ReportFinding = z.infer<typeof findingSchema>;
 export type Resolution = z.infer<typeof resolutionSchema>;
 export type LegReport = z.infer<typeof legSchema>;
+export type EdgeLegReport = z.infer<typeof edgeLegSchema>;
+export type EdgeAnswer = z.infer<typeof edgeAnswerSchema>;
 export type LegPhaseResult = z.infer<typeof legPhaseSchema>;
 export type DnsFacts = z.infer<typeof dnsFactsSchema>;
 export type TcpFacts = z.infer<typeof tcpFactsSchema>;

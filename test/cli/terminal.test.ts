@@ -379,6 +379,7 @@ describe("the first screen at 24×80 answers: the verdict, the deciding finding,
       "http",
       "--dns-server",
       dns.address,
+      "--no-edge",
     ];
     const exit = await startCli(args, {}).exited;
     assert.equal(exit.code, 1, describeTerminal(exit.output, SIZE));

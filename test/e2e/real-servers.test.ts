@@ -487,7 +487,7 @@ async function diagnoseAndCheck(
   common: readonly string[],
   serverLog: () => string,
 ): Promise<void> {
-  const args = [HOST, "--origin", "127.0.0.1", "--port", String(port), ...common];
+  const args = [HOST, "--origin", "127.0.0.1", "--port", String(port), "--no-edge", ...common];
   const command = await parseCommandLine([...args, ...(expected.args ?? ["--scheme", "http"]), "--json"], {});
   assert.ok(command.kind === "diagnose");
   const { report: diagnosed } = await diagnose(command.request, command.options);

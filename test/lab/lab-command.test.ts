@@ -88,7 +88,7 @@ test("lab prints every origin with the command that diagnoses it, and stops on a
   assert.match(table, /empty-reply +reads the request, then closes without sending a byte\n/);
   assert.match(
     table,
-    /diag520 empty-reply\.lab\.diag520\.test --origin 127\.0\.0\.1 --port \d+ --scheme http --dns-server 127\.0\.0\.1:\d+\n/,
+    /diag520 empty-reply\.lab\.diag520\.test --origin 127\.0\.0\.1 --port \d+ --scheme http --dns-server 127\.0\.0\.1:\d+ --ca-file \S+ --edge-address 127\.0\.0\.1:\d+\n/,
   );
   assert.match(table, /tcp-timeout .*\n.*not served by the lab: needs a network namespace/);
 });

@@ -167,6 +167,8 @@ describe("a running lab", () => {
       lab.dnsServer,
       "--ca-file",
       lab.caFile,
+      "--edge-address",
+      `${lab.edge.address}:${lab.edge.httpsPort}`,
     ]);
     assert.deepEqual(find(lab, "response-timeout").args.slice(-2), ["--timeout", "1"]);
     const unresolvable = lab.origins.find((running) => running.origin.name === "dns-unresolvable");
