@@ -86,6 +86,13 @@ export function renderHuman(
   out.push(style.bold("Phases"));
   out.push(phaseLine(report.resolution, style, width));
   for (const leg of Object.values(report.legs) as LegReport[]) {
+    // A leg that never started (turned off, nothing to connect to) is one line, not one per phase.
+    const reasons = new Set(leg.phases.map((phase) => (phase.status === "skipped" ? phase.skipReason : null)));
+    const [only] = reasons;
+    if (reasons.size === 1 && only != null && leg.phases.every((phase) => phase.startedAt === null)) {
+      para(`${leg.name} leg: ${only}`, "  ");
+      continue;
+    }
     if (Object.keys(report.legs).length > 1) {
       const how = leg.name === "origin-h2" ? ": ALPN h2, http/1.1 as the edge offers it" : "";
       out.push(style.dim(`  ${leg.name} leg${how}`));
