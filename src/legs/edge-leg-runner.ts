@@ -344,9 +344,12 @@ async function fetchStructuredForm(undici: Undici, spec: LegSpec, signal: AbortS
       bodyTimeout: 0,
     });
     try {
-      const headers = spec.request.headers.map(
-        ([n, v]): HeaderField => (n.toLowerCase() === "accept" ? [n, "application/json"] : [n, v]),
-      );
+      const asked = spec.request.headers.some(([n]) => n.toLowerCase() === "accept");
+      const headers = asked
+        ? spec.request.headers.map(
+            ([n, v]): HeaderField => (n.toLowerCase() === "accept" ? [n, "application/json"] : [n, v]),
+          )
+        : [...spec.request.headers, ["Accept", "application/json"] as HeaderField];
       const response = await client.request({
         method: spec.request.method,
         path: spec.request.path,
