@@ -139,7 +139,7 @@ async function dial(
 function undiciHeaders(fields: readonly HeaderField[]): string[] {
   return fields
     .filter(([name]) => !CONNECTION_FIELDS.has(name.toLowerCase()))
-    .flatMap(([name, value]) => [name, value]);
+    .flat();
 }
 
 function originOf(spec: LegSpec): string {
