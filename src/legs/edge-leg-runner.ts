@@ -16,10 +16,8 @@ import type { ExchangeEnd } from "../http/exchange.js";
 import type { HeaderField } from "../http/request.js";
 import { serializeRequestHead } from "../http/request.js";
 import { ResponseReader } from "../http/response-reader.js";
-import { connectTcp } from "../net/connect-tcp.js";
-import { startTls } from "../tls/start-tls.js";
+import { type HeldSocket, notRun, openConnection, type PhaseStartListener } from "./connection-phases.js";
 import { EDGE_MAX_HEADER_SIZE } from "./edge-header-size.js";
-import type { PhaseStartListener } from "./http1-leg.js";
 import type { LegSpec } from "./leg-spec.js";
 import type {
   ClientView,
@@ -44,11 +42,7 @@ export async function runEdgeLeg(
   signal: AbortSignal,
   onPhaseStart?: PhaseStartListener,
 ): Promise<LegObservation> {
-  const held: { socket: Socket | null } = { socket: null };
-  const notRun = <T>(because: "not_applicable" | "earlier_phase_failed" | "stopped"): PhaseRun<T> => ({
-    status: "not_run",
-    because,
-  });
+  const held: HeldSocket = { socket: null };
   const stoppedOr = (because: "earlier_phase_failed" | "not_applicable") => (signal.aborted ? "stopped" : because);
   try {
     const dialed = await dial(spec, signal, held, onPhaseStart);
@@ -90,56 +84,24 @@ interface Dialed {
   readonly socket: Socket | null;
 }
 
-/** TCP then TLS to the edge, each phase timed under its own deadline; a browser's refusal of the certificate ends the leg. */
+/** TCP then TLS to the edge, as every leg starts; a browser's refusal of the certificate ends the leg. */
 async function dial(
   spec: LegSpec,
   signal: AbortSignal,
-  held: { socket: Socket | null },
+  held: HeldSocket,
   onPhaseStart?: PhaseStartListener,
 ): Promise<Dialed> {
-  const notRun = <T>(because: "not_applicable" | "earlier_phase_failed" | "stopped"): PhaseRun<T> => ({
-    status: "not_run",
-    because,
-  });
-  if (!signal.aborted) onPhaseStart?.(spec.name, "tcp", spec.deadlines.connectMs);
-  const tcp: PhaseRun<TcpOutcome> = signal.aborted
-    ? notRun("stopped")
-    : await runPhase("tcp", spec.deadlines.connectMs, signal, async (phaseSignal) => {
-        const connected = await connectTcp(spec.address, spec.port, phaseSignal);
-        if (connected.kind !== "connected") return connected;
-        held.socket = connected.socket;
-        const { localAddress = null, localPort = null } = connected.socket;
-        return { kind: "connected", elapsedMs: connected.elapsedMs, localAddress, localPort } as const;
-      });
-  const tcpSocket = held.socket;
-  if (tcp.status !== "ran" || tcp.outcome.kind !== "connected" || tcpSocket === null) {
-    const because = signal.aborted ? "stopped" : "earlier_phase_failed";
-    return { tcp, tls: notRun(spec.tls === null ? "not_applicable" : because), socket: null };
-  }
-  const offer = spec.tls;
-  if (offer === null) return { tcp, tls: notRun("not_applicable"), socket: tcpSocket };
-  if (!signal.aborted) onPhaseStart?.(spec.name, "tls", spec.deadlines.tlsMs);
-  const tls: PhaseRun<TlsOutcome> = signal.aborted
-    ? notRun("stopped")
-    : await runPhase("tls", spec.deadlines.tlsMs, signal, async (phaseSignal) => {
-        const started = await startTls(tcpSocket, offer, phaseSignal);
-        if (started.kind !== "established") return started;
-        held.socket = started.socket;
-        const { socket: _, ...facts } = started;
-        return facts;
-      });
-  if (tls.status !== "ran" || tls.outcome.kind !== "established") return { tcp, tls, socket: null };
+  const opened = await openConnection(spec, signal, held, onPhaseStart);
+  if (opened.socket === null || opened.tls.status !== "ran" || opened.tls.outcome.kind !== "established") return opened;
   // A visitor's client refuses a certificate it cannot verify: so does this leg (the tls phase says why).
-  const { certificate } = tls.outcome;
-  if (certificate.trusted !== true || certificate.hostnameMatches !== true) return { tcp, tls, socket: null };
-  return { tcp, tls, socket: held.socket };
+  const { certificate } = opened.tls.outcome;
+  if (certificate.trusted !== true || certificate.hostnameMatches !== true) return { ...opened, socket: null };
+  return opened;
 }
 
 /** The request's fields as undici takes them: Host kept (undici sends it as given), connection fields left to undici. */
 function undiciHeaders(fields: readonly HeaderField[]): string[] {
-  return fields
-    .filter(([name]) => !CONNECTION_FIELDS.has(name.toLowerCase()))
-    .flat();
+  return fields.filter(([name]) => !CONNECTION_FIELDS.has(name.toLowerCase())).flat();
 }
 
 function originOf(spec: LegSpec): string {
@@ -332,7 +294,7 @@ function wantsStructuredForm(spec: LegSpec, outcome: HttpOutcome): boolean {
 /** The same request, with Accept: application/json, on a connection of its own; no phase timings. */
 async function fetchStructuredForm(undici: Undici, spec: LegSpec, signal: AbortSignal): Promise<StructuredFollowUp> {
   const deadline = startDeadline(spec.deadlines.responseMs, [signal], "phase");
-  const held: { socket: Socket | null } = { socket: null };
+  const held: HeldSocket = { socket: null };
   try {
     const dialed = await dial(spec, deadline.signal, held);
     if (dialed.socket === null) return { status: null, contentType: null, body: "", errorCode: "connect_failed" };
