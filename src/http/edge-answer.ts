@@ -101,9 +101,16 @@ function readBodyError(contentType: string, text: string): BodyError | null {
   const plain = /^error code: (\d{3,4})\s*$/.exec(text);
   if (plain) return { format: "plain", code: Number(plain[1]), name: null, rayId: null, generated: true, source: null };
   // The current 5xx template: <span class="code-label">Error code 520</span>, #cf-error-details.
-  const current = /class="code-label"[^>]*>\s*Error code (\d{3,4})/i.exec(text);
-  if (current || /id="cf-error-details"/i.test(text)) {
-    const source = /class="[^"]*cf-error-source[^"]*"[^>]*>[\s\S]{0,400}?<span[^>]*>\s*([A-Za-z]+)\s*</i.exec(text);
+  // Every span of the patterns below is bounded: a page of unclosed tags must not cost O(n²).
+  const current = /class="code-label"[^<>]{0,200}>\s*Error code (\d{3,4})/i.exec(text);
+  // The legacy template (still on 1xxx pages): <span class="cf-error-code">1016</span>. It has
+  // #cf-error-details too, so it is told apart by its code span before the current template.
+  const legacy = current ? null : /class="cf-error-code"[^<>]{0,200}>\s*(\d{3,4})\s*</i.exec(text);
+  if (!legacy && (current || /id="cf-error-details"/i.test(text))) {
+    const source =
+      /class="[^"<>]{0,300}cf-error-source[^"<>]{0,300}"[^<>]{0,300}>[\s\S]{0,400}?<span[^<>]{0,300}>\s*([A-Za-z]+)\s*</i.exec(
+        text,
+      );
     return {
       format: "html",
       code: current ? Number(current[1]) : null,
@@ -113,8 +120,6 @@ function readBodyError(contentType: string, text: string): BodyError | null {
       source: sourceBox(text) ?? source?.[1]?.toLowerCase() ?? null,
     };
   }
-  // The legacy template (still on 1xxx pages): <span class="cf-error-code">1016</span>.
-  const legacy = /class="cf-error-code"[^>]*>\s*(\d{3,4})\s*</i.exec(text);
   if (legacy) {
     return {
       format: "html_legacy",
@@ -142,17 +147,19 @@ function readBodyError(contentType: string, text: string): BodyError | null {
 
 /** `Cloudflare Ray ID: <strong …>8f0c2b7e5d4a3c21</strong>`. */
 function htmlRay(text: string): string | null {
-  return /Ray ID:\s*(?:<[^>]*>\s*)*([0-9a-f]{16})/i.exec(text)?.[1] ?? null;
+  return /Ray ID:\s*(?:<[^<>]{0,200}>\s*){0,4}([0-9a-f]{16})/i.exec(text)?.[1] ?? null;
 }
 
+/** The frontmatter's `ray_id: 8f0c2b7e5d4a3c21`, or a "Ray ID" in the prose. */
 function markdownRay(text: string): string | null {
-  return /Ray ID[^0-9a-f]{0,20}([0-9a-f]{16})/i.exec(text)?.[1] ?? null;
+  return /Ray[ _]ID[^0-9a-f]{0,20}([0-9a-f]{16})/i.exec(text)?.[1] ?? null;
 }
 
 /** The status box marked `cf-error-source` names the failing party: its id says which one. */
 function sourceBox(text: string): string | null {
-  const box = /id="cf-(browser|cloudflare|host)-status"[^>]*class="[^"]*cf-error-source/i.exec(text);
-  const reversed = /class="[^"]*cf-error-source[^"]*"[^>]*id="cf-(browser|cloudflare|host)-status"/i.exec(text);
+  const box = /id="cf-(browser|cloudflare|host)-status"[^<>]{0,300}class="[^"<>]{0,300}cf-error-source/i.exec(text);
+  const reversed =
+    /class="[^"<>]{0,300}cf-error-source[^"<>]{0,300}"[^<>]{0,300}id="cf-(browser|cloudflare|host)-status"/i.exec(text);
   return (box?.[1] ?? reversed?.[1] ?? null)?.toLowerCase() ?? null;
 }
 
