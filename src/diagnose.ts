@@ -16,13 +16,15 @@ import { compareLegs } from "./checks/compare-legs.js";
 import { checkEdge } from "./checks/edge.js";
 import { checkResolution, isProxied } from "./checks/resolution.js";
 import { applySslMode } from "./checks/ssl-mode.js";
+import { checkStrictClient, strictClientSubjects } from "./checks/strict-client.js";
 import { startDeadline, stopOf } from "./deadline.js";
 import type { Finding } from "./findings/catalogue.js";
 import { buildEdgeToOriginRequest, buildVisitorRequest, newRayId } from "./http/request.js";
 import { planEdgeLeg } from "./legs/edge-plan.js";
-import type { H2LegObservation, LegObservation } from "./legs/observation.js";
+import type { H2LegObservation, LegObservation, StrictClientReplay } from "./legs/observation.js";
 import { originH2LegSpec, originLegSpec } from "./legs/origin-leg.js";
 import { type PhaseStartListener, runLeg } from "./legs/run-leg.js";
+import { replayInputOf, replayToStrictClient } from "./legs/strict-client-replay.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "./options.js";
 import { edgeLegReport, notRunEdgeLegReport } from "./report/edge-leg-report.js";
 import { h2LegReport } from "./report/h2-leg-report.js";
@@ -100,6 +102,10 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
       origin === null ? (gate.blockedBy ?? "not run") : null,
     );
     const originFindings = compared.originFindings;
+    // The second opinion: only for a fault the edge tolerates, so a healthy run pays nothing.
+    const strictSubjects = strictClientSubjects(originFindings);
+    const strictReplay =
+      origin === null || strictSubjects.length === 0 ? null : await secondOpinion(origin, run.signal, options);
     const sslMode = sslModeOf(request);
     // Checks judge as Full (strict) does; the chosen mode then decides what is a failure.
     const strictFindings: Finding[] = compareLegs(
@@ -109,6 +115,7 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
         ...(originH2 ? checkH2Leg(originH2, originFindings) : []),
         ...(edge ? checkEdge(edge, origin !== null && origin.tcp.status === "ran") : []),
         ...compared.findings,
+        ...checkStrictClient(strictReplay, strictSubjects),
       ],
       originH2,
     );
@@ -190,6 +197,18 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
   } finally {
     run.clear();
   }
+}
+
+/** What a strict client does with the origin's response head, replayed from the bytes the origin leg read. */
+async function secondOpinion(
+  origin: LegObservation,
+  signal: AbortSignal,
+  options: DiagnoseOptions,
+): Promise<StrictClientReplay | null> {
+  const input = replayInputOf(origin);
+  if (input === null || signal.aborted) return null;
+  options.onPhaseStart?.({ leg: "origin", phase: "strict_client", deadlineMs: input.deadlineMs });
+  return replayToStrictClient(input, signal);
 }
 
 /** The body of the HTTP/2 response the leg ended with: the retry's, when there was one. */

@@ -54,7 +54,8 @@ export interface EdgeChoice {
 /** A phase is starting: which leg (null for the resolution step), which phase, under which deadline. */
 export interface PhaseStart {
   readonly leg: LegName | null;
-  readonly phase: AnyLegPhase | "dns";
+  /** "strict_client": the origin's response head replayed to a strict client (legs/strict-client-replay.ts). */
+  readonly phase: AnyLegPhase | "dns" | "strict_client";
   readonly deadlineMs: number;
 }
 

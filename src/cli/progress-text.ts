@@ -13,6 +13,7 @@ const WAITING: Record<PhaseStart["phase"], string> = {
   tls: "TLS handshake with the origin",
   http: "waiting for the response",
   http2: "waiting for the HTTP/2 response",
+  strict_client: "replaying the origin's response head to a strict client (undici)",
 };
 
 const EDGE_LIMIT: Partial<Record<PhaseStart["phase"], number>> = {
@@ -28,6 +29,8 @@ export function progressText(start: PhaseStart, elapsedMs: number): string {
   const limit =
     edge !== undefined && start.deadlineMs === edge
       ? `of the edge's ${formatSeconds(edge)}`
-      : `of ${DEADLINE_FLAGS.phase}'s ${formatSeconds(start.deadlineMs)}`;
+      : start.phase === "strict_client"
+        ? `of ${formatSeconds(start.deadlineMs)}`
+        : `of ${DEADLINE_FLAGS.phase}'s ${formatSeconds(start.deadlineMs)}`;
   return `${WAITING[start.phase]}${leg}: ${Math.floor(elapsedMs / 1000)} s ${limit} — Ctrl-C for a partial report`;
 }

@@ -8,7 +8,6 @@
  * the raw head as it came; the body is read to `maxBodyBytes` and no further (a hostile edge
  * cannot grow memory). This module is loaded only when the edge leg runs: undici costs start-up.
  */
-import { createRequire } from "node:module";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { type Stop, startDeadline, stopOf } from "../deadline.js";
@@ -28,6 +27,7 @@ import type {
   TcpOutcome,
   TlsOutcome,
 } from "./observation.js";
+import { loadUndiciVersion } from "./undici-version.js";
 import { runPhase } from "./within-deadline.js";
 
 /** The structured form of an error is small; more is not Cloudflare's answer. */
@@ -245,20 +245,6 @@ function captureWrites(socket: Socket): { head(): Buffer | null } {
       return end === -1 ? all : all.subarray(0, end + 4);
     },
   };
-}
-
-let version: string | null = null;
-
-/** Read once from undici's package.json, for the "strict client" evidence. */
-export async function loadUndiciVersion(): Promise<string> {
-  if (version !== null) return version;
-  try {
-    const require = createRequire(import.meta.url);
-    version = (require("undici/package.json") as { version: string }).version;
-  } catch {
-    version = "";
-  }
-  return version;
 }
 
 function codeOf(error: unknown): string | null {

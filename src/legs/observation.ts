@@ -68,6 +68,24 @@ export interface ClientView {
 }
 
 /**
+ * The second opinion (legs/strict-client-replay.ts): the origin's response head replayed byte for
+ * byte to a strict client, and what the client did with it. "stopped": its deadline or Ctrl-C came
+ * first; "failed": the replay could not be set up (no loopback listener), a fact about this machine.
+ */
+export type StrictClientReplay = {
+  /** "undici 7.x.y" */
+  readonly client: string;
+  readonly replayedBytes: number;
+  readonly elapsedMs: number;
+} & (
+  | { readonly kind: "accepted"; readonly statusCode: number }
+  /** `errorCode`: undici's code, or the error's name when undici gives none (its parser errors carry no code). */
+  | { readonly kind: "rejected"; readonly errorCode: string | null; readonly errorMessage: string }
+  | { readonly kind: "stopped"; readonly stop: Stop }
+  | { readonly kind: "failed"; readonly errorCode: string | null }
+);
+
+/**
  * The edge leg's second request, when the edge answered an error page and the visitor did not
  * ask for JSON: the same request with `Accept: application/json`, for Cloudflare's own
  * structured form of the error (its own connection; bounded body).

@@ -112,12 +112,17 @@ test("a healthy report has every section a ticket needs", async () => {
   }
   assert.match(
     markdown,
-    /\*\*Verdict:\*\* no fault found that would make the CDN fail this request: the origin answered 200 OK in [\d.]+ ms \(1 warning below\)/,
+    /\*\*Verdict:\*\* no fault found that would make the CDN fail this request: the origin answered 200 OK in [\d.]+ ms \(2 warnings below\)/,
   );
   assert.match(markdown, /Predicted edge status: none/);
   assert.match(markdown, /- Origin diagnosed: `127\.0\.0\.1`\n/, "--origin is the address: not repeated");
   assert.match(markdown, /, exit code 0\n/);
   assert.match(markdown, /### ⚠️ warning `http\.invalid_header`: A header field line is malformed/);
+  // The strict client's second opinion on the same spaced field, as any other finding.
+  assert.match(
+    markdown,
+    /### ⚠️ warning `http\.strict_client`: A strict HTTP client \(undici\) rejects the origin's response/,
+  );
   assert.match(markdown, /\| diagnosed from \| 192\.0\.2\.99 \|/);
   assert.match(markdown, /\| Node\.js \| v20\.20\.2 \|/);
   assert.match(markdown, /\| tls \| skipped \| {2}\| the request is plain HTTP: no TLS towards the origin \|/);
