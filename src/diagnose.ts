@@ -42,6 +42,16 @@ import { monotonicMs } from "./text/monotonic-ms.js";
 import { roundMs } from "./text/round-ms.js";
 import { VERSION } from "./version.js";
 
+/** What the edge adds to the visitor's request on its way to the origin (http/request.ts): not the visitor's own. */
+const EDGE_ADDED_FIELDS = new Set([
+  "cf-connecting-ip",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "cf-ray",
+  "cf-visitor",
+  "cdn-loop",
+]);
+
 export interface Diagnosis {
   readonly report: Report;
   /** Each leg's response body as read (at most --max-body bytes), for the HAR file; not in the report. */
@@ -189,10 +199,20 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
     if (h2Body !== null) bodies["origin-h2"] = h2Body;
     if (edge?.http.status === "ran") bodies.edge = edge.http.outcome.record.body;
     const shown = options.redact === null ? { report, bodies } : redactDiagnosis(report, bodies, options.redact);
-    // Built once, from the request as the report now carries it (redacted), for the address diagnosed.
-    const curl = reproduceCommand(shown.report.target, shown.report.request.headers, gate.address, {
-      caFile: options.caFile ?? null,
-    });
+    // Built once, from the request as the report now carries it (redacted), for the address diagnosed;
+    // without an origin leg, the request that was made: the visitor's, through the edge.
+    const edgeLeg = shown.report.legs.edge;
+    const curl =
+      origin === null && edgeLeg !== undefined && edgeLeg.skipReason === null
+        ? reproduceCommand(
+            { ...shown.report.target, scheme: edgeLeg.scheme, port: edgeLeg.port, path: edgeLeg.path },
+            shown.report.request.headers.filter(([name]) => !EDGE_ADDED_FIELDS.has(name.toLowerCase())),
+            edgeLeg.pinned ? edgeLeg.address : null,
+            { caFile: options.caFile ?? null },
+          )
+        : reproduceCommand(shown.report.target, shown.report.request.headers, gate.address, {
+            caFile: options.caFile ?? null,
+          });
     return { report: { ...shown.report, reproduce: { curl } }, bodies: shown.bodies };
   } finally {
     run.clear();

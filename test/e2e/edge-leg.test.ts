@@ -1,13 +1,14 @@
 /**
  * The edge leg through the real binary, against the lab's fake Cloudflare edge (in-process, on
  * loopback; the edge connects to origins from 127.0.0.2): each run uses the lab's own printed
- * command line (--edge-address, --ca-file), with --json, and --har for the firewall. Five spawns,
+ * command line (--edge-address, --ca-file), with --json, and --har for the firewall. Six spawns,
  * run side by side:
  * - a firewall that resets only the edge's address: the edge answers 520, the origin diag520 200,
  *   and the pair says "only at the edge", firewall first, with both legs in the HAR;
  * - a header block the edge tolerates: exit 0, the origin's finding a warning with the 128 KB evidence;
  * - a refused connection: confirmed by the edge's 521;
- * - --no-edge: legs.edge is there, skipped, with the reason; with --edge-address: a usage error.
+ * - --no-edge: legs.edge is there, skipped, with the reason; with --edge-address: a usage error;
+ * - no --origin: the edge alone, and the command to reproduce is the request made to the edge.
  */
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -62,6 +63,13 @@ before(async () => {
   runs.set("firewall", runCli([...argsOf("firewall-cdn-ranges"), "--json", "--har", harPath], { limitMs: LIMIT_MS }));
   runs.set("tolerated", runCli([...argsOf("headers-tolerated-by-edge"), "--json"], { limitMs: LIMIT_MS }));
   runs.set("refused", runCli([...argsOf("connection-refused"), "--json"], { limitMs: LIMIT_MS }));
+  // No --origin: the lab's name resolves to the CDN's own address, so only the edge is asked.
+  const alone = argsOf("connection-refused");
+  const originAt = alone.indexOf("--origin");
+  runs.set(
+    "alone",
+    runCli([...alone.filter((_, i) => i !== originAt && i !== originAt + 1), "--json"], { limitMs: LIMIT_MS }),
+  );
   const healthy = argsOf("healthy-http");
   const at = healthy.indexOf("--edge-address");
   assert.ok(at > 0, "the lab's command for healthy-http names the fake edge");
@@ -195,6 +203,24 @@ describe("the edge leg, through the binary, against the lab's fake edge", () => 
     assert.match(String(confirmed.evidence.rayId), /^[0-9a-f]{16}$/);
     assert.equal(findingOf(doc, "edge.only_at_edge"), undefined);
     assert.equal(doc.causes[0]?.id, "origin_down");
+  });
+
+  test("no --origin: the edge alone, its 521 decides, and the curl line reproduces the request made to the edge", async () => {
+    const result = await run("alone");
+    const doc = documentOf(result);
+    assert.equal(doc.exitCode, 1);
+    assert.ok(findingOf(doc, "edge.alone"));
+    assert.equal(doc.legs.edge?.answer?.status, 521);
+    assert.equal(doc.legs.origin?.phases[0]?.status, "skipped");
+    const edge = doc.legs.edge;
+    assert.ok(edge);
+    // The edge's address and its https port, the cache-busted path, no field the edge adds itself.
+    assert.ok(
+      doc.reproduce.curl.includes(`--resolve ${edge.hostname}:${edge.port}:${edge.address}`),
+      doc.reproduce.curl,
+    );
+    assert.ok(doc.reproduce.curl.includes(edge.path), doc.reproduce.curl);
+    assert.doesNotMatch(doc.reproduce.curl, /CF-Connecting-IP|104\.16\./);
   });
 
   test("--no-edge: legs.edge is there, skipped, with the reason", async () => {
