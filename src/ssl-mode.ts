@@ -1,6 +1,6 @@
 /**
- * The SSL mode a request is diagnosed under, and what it implies (FACTS.md "TLS towards the
- * origin"): Off and Flexible talk plain HTTP to port 80, Full and Full (strict) TLS to 443. Only
+ * The SSL mode a request is diagnosed under, and what it implies (cloudflare-docs
+ * `ssl/origin-configuration/ssl-modes`): Off and Flexible talk plain HTTP to port 80, Full and Full (strict) TLS to 443. Only
  * Full (strict) judges the certificate.
  */
 import type { DiagnoseRequest, Scheme, SslMode } from "./options.js";

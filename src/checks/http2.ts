@@ -1,6 +1,6 @@
 /**
- * Findings about the HTTP/2 leg, as the edge meets the same faults (FACTS.md, "HTTP/2 towards the
- * origin"; cloudflare-docs `http2-to-origin`): a malformed response header block, a reset, a
+ * Findings about the HTTP/2 leg, as the edge meets the same faults (cloudflare/pingora
+ * `pingora-core/src/protocols/http/v2/client.rs`; cloudflare-docs `http2-to-origin`): a malformed response header block, a reset, a
  * GOAWAY with an error, SETTINGS that break the protocol, or no response in time end the request
  * with a 520 (524 for the timeout); an origin that asks for HTTP/1.1 or does not speak HTTP/2
  * after selecting it makes the edge fall back to HTTP/1.1, whose outcome the origin leg shows; a

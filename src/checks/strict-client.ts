@@ -3,7 +3,8 @@
  * (obs-fold, whitespace before the colon: checks/head-violations.ts), what a strict client did
  * when the same bytes were replayed to it (legs/strict-client-replay.ts). Pure: the replay and the
  * origin leg's findings in, the `http.strict_client` finding out. The edge's tolerance is cited
- * from Pingora's source, as the tolerated-violation details cite it (FACTS.md).
+ * from Pingora's source, as the tolerated-violation details cite it
+ * (cloudflare/pingora `pingora-core/src/protocols/http/v1/client.rs`).
  */
 import { type Finding, finding, type Origin } from "../findings/catalogue.js";
 import { type FieldLineProblem, TOLERATED_FIELD_PROBLEMS } from "../http/head-parser.js";

@@ -1,7 +1,8 @@
 /**
  * One HTTP/2 request on a TLS socket that already negotiated ALPN `h2`, made the way the edge
  * makes it: the caller connected with `ALPNProtocols: ["h2", "http/1.1"]`, Pingora's order
- * (FACTS.md, "HTTP/2 towards the origin"; undici offers http/1.1 first and cannot stand in).
+ * (cloudflare/pingora `pingora-core/src/protocols/tls/mod.rs`, `ALPN::H2H1`; undici offers http/1.1 first and cannot
+ * stand in).
  *
  * node:http2 runs the protocol; a tap on the socket records every frame both ways and decodes the
  * origin's header blocks itself, so the result says what the origin sent even where nghttp2 only

@@ -2,7 +2,7 @@
  * What makes an HTTP/2 response "malformed" (RFC 9113 §8.1.1), field by field, as decoded from
  * the wire. A client must treat a malformed response as a stream error of type PROTOCOL_ERROR
  * (§8.1.1): node:http2 (nghttp2) does, and so does the edge, which answers 520 without retry
- * (FACTS.md, "HTTP/2 towards the origin"). nghttp2 only says PROTOCOL_ERROR; this names the field.
+ * (cloudflare-docs `http2-to-origin`). nghttp2 only says PROTOCOL_ERROR; this names the field.
  */
 import type { HeaderField } from "./hpack-decoder.js";
 

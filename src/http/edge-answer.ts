@@ -1,5 +1,6 @@
 /**
- * Reads what the edge answered, as facts (FACTS.md "The edge's own answer"): the status;
+ * Reads what the edge answered, as facts (cloudflare-docs `fundamentals/reference/http-headers`,
+ * `fundamentals/reference/cloudflare-ray-id`, `cache/concepts/cache-responses`, `rules/custom-errors`): the status;
  * `cf-ray` with its colo; `cf-cache-status`; `Retry-After`; `Server-Timing` (`cfOrigin`, the
  * edge's own measure of the origin); `cf-mitigated`; and whether Cloudflare generated the
  * answer or passed the origin's through — from the problem JSON (`cloudflare_error`,

@@ -263,7 +263,7 @@ function messageOf(error: unknown): string {
 
 /**
  * An error page the visitor did not ask as JSON: Cloudflare answers its own errors as problem
- * JSON when Accept asks for it (FACTS.md "The edge's own answer"), so a second request may fetch that form.
+ * JSON when Accept asks for it (cloudflare-docs `rules/custom-errors`, error responses reference), so a second request may fetch that form.
  */
 function wantsStructuredForm(spec: LegSpec, outcome: HttpOutcome): boolean {
   const head = outcome.record.head;

@@ -1,7 +1,7 @@
 /**
  * The HTTP/2 leg: TCP, then TLS offering ALPN `h2, http/1.1` in the edge's order, then, when the
  * origin selects h2, the same request over HTTP/2 with node:http2 on that pinned connection (SNI
- * is the hostname; undici offers http/1.1 first and cannot stand in: FACTS.md). When the origin
+ * is the hostname; undici offers http/1.1 first and cannot stand in: its `allowH2` negotiation lists http/1.1 first). When the origin
  * selects http/1.1 or nothing, the leg records that and stops: the edge would speak HTTP/1.1 to
  * this origin, which the `origin` leg already does.
  *
@@ -93,7 +93,7 @@ async function exchangeOn(
   });
 }
 
-/** What the edge retries on a new connection (FACTS.md, "HTTP/2 towards the origin"). */
+/** What the edge retries on a new connection (cloudflare/pingora `pingora-core/src/protocols/http/v2/client.rs`; cloudflare-docs `speed/optimization/protocol/http2-to-origin`). */
 export function retryReason(exchange: H2Exchange): H2RetryReason | null {
   if (
     exchange.end === "stream_reset" &&

@@ -122,7 +122,7 @@ export interface H2RequestFields {
   readonly fields: ReadonlyArray<readonly [string, string]>;
 }
 
-/** Why the leg tried again on a fresh connection, as the edge does (FACTS.md, "HTTP/2 towards the origin"). */
+/** Why the leg tried again on a fresh connection, as the edge does (cloudflare/pingora `pingora-core/src/protocols/http/v2/client.rs`). */
 export type H2RetryReason = "refused_stream" | "goaway_no_error";
 
 export type H2Retry = { readonly reason: H2RetryReason } & (

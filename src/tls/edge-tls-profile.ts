@@ -43,8 +43,8 @@ export const EDGE_TLS12_CIPHERS = [
 export const EDGE_CIPHER_STRING = [...EDGE_TLS13_CIPHERSUITES, ...EDGE_TLS12_CIPHERS, "@SECLEVEL=0"].join(":");
 
 /**
- * ALPN as the edge offers it to origins: `h2` first, then `http/1.1` (Pingora's order, FACTS.md
- * "HTTP/2 towards the origin"). The `origin-h2` leg offers exactly this and records what the
+ * ALPN as the edge offers it to origins: `h2` first, then `http/1.1` (Pingora's order,
+ * cloudflare/pingora `pingora-core/src/protocols/tls/mod.rs`, `ALPN::H2H1`). The `origin-h2` leg offers exactly this and records what the
  * origin selected; with "HTTP/2 to Origin" off (`--no-h2`) the edge offers only `http/1.1`.
  */
 export const EDGE_ALPN_PROTOCOLS = ["h2", "http/1.1"] as const;

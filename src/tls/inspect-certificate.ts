@@ -9,7 +9,7 @@
  * Named for what they are: a chain that stops at a certificate whose issuer is published (AIA
  * caIssuers, which public CAs always write) lacks its intermediate, apart from an unknown issuer;
  * a Cloudflare Origin CA certificate is recognised by its issuer's name and key identifier
- * (FACTS.md), trusted by the edge and not by browsers, and cannot be verified without Cloudflare's
+ * (Cloudflare's published `origin_ca_rsa_root.pem`, `origin_ca_ecc_root.pem`), trusted by the edge and not by browsers, and cannot be verified without Cloudflare's
  * root; a name mismatch says whether the certificate has only IP addresses, or a wildcard one
  * label off.
  */
@@ -219,7 +219,8 @@ function walkToTrustAnchor(chain: readonly X509Certificate[], anchors: readonly 
   return { trusted: false, why: "unknown_issuer", at: chain[chain.length - 1] ?? (chain[0] as X509Certificate) };
 }
 
-/** Cloudflare Origin CA roots: their names and Subject Key Identifiers (FACTS.md). */
+/** Cloudflare Origin CA roots: their names and Subject Key Identifiers, from the roots Cloudflare publishes
+ * (`origin_ca_rsa_root.pem`, `origin_ca_ecc_root.pem`). */
 const ORIGIN_CA_ROOTS: ReadonlyArray<{ readonly commonName: string; readonly keyIdentifier: string }> = [
   {
     commonName: "CloudFlare Origin SSL Certificate Authority",

@@ -1,7 +1,8 @@
 /**
  * The one X.509 extension diag520 reads that node:crypto does not expose: the Authority Key
  * Identifier (RFC 5280 §4.2.1.1), which names the key that signed a certificate. It identifies
- * a Cloudflare Origin CA certificate together with the issuer's name (FACTS.md). A small DER
+ * a Cloudflare Origin CA certificate together with the issuer's name (the roots
+ * Cloudflare publishes as `origin_ca_rsa_root.pem` and `origin_ca_ecc_root.pem`). A small DER
  * reader, total: anything it does not understand is null.
  */
 

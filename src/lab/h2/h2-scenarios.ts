@@ -1,7 +1,8 @@
 /**
  * The HTTP/2 faults the lab can stage, as data: what the origin's SETTINGS say, and what it does
  * with a request. Each is an origin that selects `h2` in ALPN and then breaks HTTP/2 in one way
- * the edge meets in the wild (FACTS.md, "HTTP/2 towards the origin"). The lab's catalogue refers
+ * the edge meets in the wild (cloudflare/pingora
+ * `pingora-core/src/protocols/http/v2/client.rs`; cloudflare-docs `http2-to-origin`). The lab's catalogue refers
  * to them by name (`H2ScenarioName`).
  */
 import type { ErrorCodeName, SettingName } from "../../h2/frame-names.js";
