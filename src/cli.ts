@@ -90,45 +90,29 @@ async function run(command: ParsedCommand): Promise<number> {
     case "batch": {
       const { runBatchCommand } = await import("./cli/run-batch.js");
       // As for one diagnosis: the first Ctrl-C stops the batch with what finished, a second one leaves now.
-      const controller = new AbortController();
-      const onInterrupt = () => {
-        if (controller.signal.aborted) process.exit(EXIT.interrupted);
-        controller.abort();
-      };
-      process.on("SIGINT", onInterrupt);
-      try {
-        return await runBatchCommand(command, {
+      return withInterrupt((signal) =>
+        runBatchCommand(command, {
           stdin: process.stdin,
           stdout: process.stdout,
           stderr: process.stderr,
           env: process.env,
-          signal: controller.signal,
+          signal,
           hostname: hostname(),
-        });
-      } finally {
-        process.off("SIGINT", onInterrupt);
-      }
+        }),
+      );
     }
     case "diagnose": {
       const { runDiagnosis } = await import("./cli/run-diagnosis.js");
       // First Ctrl-C: stop the legs, close the sockets, print what we have. A second one: leave now.
-      const controller = new AbortController();
-      const onInterrupt = () => {
-        if (controller.signal.aborted) process.exit(EXIT.interrupted);
-        controller.abort();
-      };
-      process.on("SIGINT", onInterrupt);
-      try {
-        return await runDiagnosis(command, {
+      return withInterrupt((signal) =>
+        runDiagnosis(command, {
           stdout: process.stdout,
           stderr: process.stderr,
           env: process.env,
-          signal: controller.signal,
+          signal,
           machine: { node: process.version, os: `${type()} ${release()} ${arch()}` },
-        });
-      } finally {
-        process.off("SIGINT", onInterrupt);
-      }
+        }),
+      );
     }
   }
 }
@@ -164,4 +148,19 @@ function stopQuietlyOnClosedStdout(): void {
     if (err.code === "EPIPE") process.exit(process.exitCode ?? EXIT.ok);
     throw err;
   });
+}
+
+/** Runs `work` with a signal that the first Ctrl-C aborts; a second Ctrl-C leaves at once. */
+async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    controller.abort();
+  };
+  process.on("SIGINT", onInterrupt);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
 }

@@ -30,6 +30,7 @@ import { edgeLegReport, notRunEdgeLegReport } from "./report/edge-leg-report.js"
 import { h2LegReport } from "./report/h2-leg-report.js";
 import { legReport, notRunLegReport } from "./report/leg-report.js";
 import { type Bodies, redactDiagnosis } from "./report/redact-report.js";
+import { reportRequest, reportTarget } from "./report/report-target.js";
 import { resolutionReport } from "./report/resolution-report.js";
 import type { Interruption, Report } from "./report/schema.js";
 import { SCHEMA_VERSION } from "./report/schema-version.js";
@@ -41,16 +42,6 @@ import { offersH2, sslModeOf } from "./ssl-mode.js";
 import { monotonicMs } from "./text/monotonic-ms.js";
 import { roundMs } from "./text/round-ms.js";
 import { VERSION } from "./version.js";
-
-/** What the edge adds to the visitor's request on its way to the origin (http/request.ts): not the visitor's own. */
-const EDGE_ADDED_FIELDS = new Set([
-  "cf-connecting-ip",
-  "x-forwarded-for",
-  "x-forwarded-proto",
-  "cf-ray",
-  "cf-visitor",
-  "cdn-loop",
-]);
 
 export interface Diagnosis {
   readonly report: Report;
@@ -152,24 +143,8 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
       kind: "report",
       schemaVersion: SCHEMA_VERSION,
       tool: { name: "diag520", version: VERSION },
-      target: {
-        hostname: request.hostname,
-        displayHostname: request.displayHostname,
-        origin: request.origin,
-        address: origin?.spec.address ?? null,
-        scheme: request.scheme,
-        port: request.port,
-        path: request.path,
-        method: request.method,
-        sslMode,
-        http2ToOrigin: request.http2ToOrigin !== false,
-      },
-      request: {
-        method: wire.method,
-        path: wire.path,
-        httpVersion: "HTTP/1.1",
-        headers: wire.headers.map(([n, v]) => [n, v]),
-      },
+      target: reportTarget(request, origin?.spec.address ?? null),
+      request: reportRequest(wire),
       startedAt: startedAt.toISOString(),
       durationMs: roundMs(monotonicMs() - started),
       complete: interruption === null,
@@ -202,11 +177,13 @@ export async function diagnose(request: DiagnoseRequest, options: DiagnoseOption
     // Built once, from the request as the report now carries it (redacted), for the address diagnosed;
     // without an origin leg, the request that was made: the visitor's, through the edge.
     const edgeLeg = shown.report.legs.edge;
+    const visitorFields = new Set(visitor.headers.map(([name]) => name.toLowerCase()));
     const curl =
       origin === null && edgeLeg !== undefined && edgeLeg.skipReason === null
         ? reproduceCommand(
             { ...shown.report.target, scheme: edgeLeg.scheme, port: edgeLeg.port, path: edgeLeg.path },
-            shown.report.request.headers.filter(([name]) => !EDGE_ADDED_FIELDS.has(name.toLowerCase())),
+            // The visitor's own fields (as the report carries them, redacted), not those the edge adds.
+            shown.report.request.headers.filter(([name]) => visitorFields.has(name.toLowerCase())),
             edgeLeg.pinned ? edgeLeg.address : null,
             { caFile: options.caFile ?? null },
           )

@@ -8,7 +8,8 @@ import type { Finding } from "../findings/catalogue.js";
 import type { RankedCause } from "../report/schema.js";
 import { CAUSES, CAUSES_BY_FINDING, type CauseId, type CauseSupport, type Likelihood } from "./cause-table.js";
 
-const WEIGHT: Record<Likelihood, number> = { high: 3, medium: 2, low: 1 };
+/** Likelihoods as numbers, to compare and order them. */
+export const LIKELIHOOD_WEIGHT: Record<Likelihood, number> = { high: 3, medium: 2, low: 1 };
 const BY_WEIGHT: Record<number, Likelihood> = { 3: "high", 2: "medium", 1: "low" };
 
 interface Support {
@@ -35,9 +36,9 @@ export function rankCauses(findings: readonly Finding[]): RankedCause[] {
       entry.codes.add(f.code);
       if (f.severity === "error") {
         entry.hasError = true;
-        entry.errorWeight = Math.max(entry.errorWeight, WEIGHT[likelihood]);
+        entry.errorWeight = Math.max(entry.errorWeight, LIKELIHOOD_WEIGHT[likelihood]);
       } else {
-        entry.warningWeight = Math.max(entry.warningWeight, WEIGHT[likelihood]);
+        entry.warningWeight = Math.max(entry.warningWeight, LIKELIHOOD_WEIGHT[likelihood]);
       }
       entry.bestPosition = Math.min(entry.bestPosition, position);
       support.set(id, entry);

@@ -18,16 +18,11 @@ export const MAX_CONCURRENCY = 256;
 const FLAGS_CHECK_HOSTNAME = "batch.invalid";
 
 /** The program's options that a batch refuses or has its own of, kept out of its help. */
-const SINGLE_RUN_ONLY = [
-  "--har",
-  "--report",
-  "--version",
-  "--repeat",
-  "--for",
-  "--interval",
-  "--concurrency",
-  "--tolerate",
-];
+/** The single run's outputs: a batch's JSON lines carry each report. */
+const REPORT_OUTPUTS = ["har", "report"] as const;
+/** A series' options: a batch diagnoses each line once (its --concurrency is its own). */
+const SERIES_OPTIONS = ["repeat", "for", "interval", "tolerate"] as const;
+const SINGLE_RUN_ONLY = [...REPORT_OUTPUTS, ...SERIES_OPTIONS, "version", "concurrency"].map((name) => `--${name}`);
 
 export interface BatchOwnOptions {
   concurrency?: string;
@@ -114,27 +109,18 @@ export function toBatchCommand(
   raw: RawOptions & BatchOwnOptions,
   toSettings: (hostname: string, raw: RawOptions) => DiagnoseSettings,
 ): BatchCommand {
-  for (const [flag, value] of [
-    ["--har", raw.har],
-    ["--report", raw.report],
-  ] as const) {
-    if (value !== undefined) {
-      throw new UsageError(
-        `${flag} is for one diagnosis (diag520 <hostname> ${flag} …); a batch's JSON lines carry each report`,
-      );
-    }
+  const refused = (names: readonly (keyof RawOptions)[]) => names.find((name) => raw[name] !== undefined);
+  const output = refused(REPORT_OUTPUTS);
+  if (output !== undefined) {
+    throw new UsageError(
+      `--${output} is for one diagnosis (diag520 <hostname> --${output} …); a batch's JSON lines carry each report`,
+    );
   }
-  for (const [flag, value] of [
-    ["--repeat", raw.repeat],
-    ["--for", raw.for],
-    ["--interval", raw.interval],
-    ["--tolerate", raw.tolerate],
-  ] as const) {
-    if (value !== undefined) {
-      throw new UsageError(
-        `${flag} samples one target as a series (diag520 <hostname> ${flag} …); a batch diagnoses each line once`,
-      );
-    }
+  const series = refused(SERIES_OPTIONS);
+  if (series !== undefined) {
+    throw new UsageError(
+      `--${series} samples one target as a series (diag520 <hostname> --${series} …); a batch diagnoses each line once`,
+    );
   }
   if (input === "") throw new UsageError("give the file of targets, or - to read them from stdin");
   // --concurrency, --batch-max-time and --input-format are the batch's own: the lines never see them.

@@ -13,14 +13,14 @@ import { UsageError } from "../errors.js";
 import { type BatchEntry, type TargetEntry, targetEntry } from "../fleet/batch-entry.js";
 import { BATCH_INPUT_LIMITS, detectInputFormat, parseBatchInput } from "../fleet/batch-input.js";
 import { renderBatchMetrics } from "../fleet/batch-metrics.js";
-import { type BatchTarget, runBatch } from "../fleet/batch-runner.js";
+import { runBatch } from "../fleet/batch-runner.js";
 import { batchTotals } from "../fleet/batch-totals.js";
 import { entryAnnotation, githubTotalsLine, renderStepSummary } from "../fleet/github.js";
 import { renderJunit } from "../fleet/junit.js";
 import { renderBatchSummary } from "../fleet/summary-table.js";
 import { decideColorLevel } from "../render/color-choice.js";
-import type { Interruption, Report, Target } from "../report/schema.js";
-import { sslModeOf } from "../ssl-mode.js";
+import { reportTarget } from "../report/report-target.js";
+import type { Interruption, Report } from "../report/schema.js";
 import { stringifyJsonForTerminal } from "../text/escape.js";
 import { monotonicMs } from "../text/monotonic-ms.js";
 import { VERSION } from "../version.js";
@@ -113,7 +113,7 @@ export async function runBatchCommand(command: BatchCommand, io: BatchIo): Promi
       run.stoppedBy === "cancelled"
         ? { kind: "cancelled", ms: null }
         : { kind: "run_deadline", ms: command.batchDeadlineMs ?? 0 };
-    entries.push({ kind: "not_started", line: target.line, target: targetOf(target), interruption });
+    entries.push({ kind: "not_started", line: target.line, target: reportTarget(target.request, null), interruption });
   }
   entries.sort((a, b) => a.line - b.line);
 
@@ -178,22 +178,6 @@ function describeStop(stoppedBy: "cancelled" | "batch_deadline" | null, batchDea
   if (stoppedBy === "cancelled") return "interrupted (Ctrl-C)";
   if (stoppedBy === "batch_deadline") return `stopped by --batch-max-time (${batchDeadlineMs} ms)`;
   return null;
-}
-
-function targetOf(target: BatchTarget): Target {
-  const { request } = target;
-  return {
-    hostname: request.hostname,
-    displayHostname: request.displayHostname,
-    origin: request.origin,
-    address: null,
-    scheme: request.scheme,
-    port: request.port,
-    path: request.path,
-    method: request.method,
-    sslMode: sslModeOf(request),
-    http2ToOrigin: request.http2ToOrigin !== false,
-  };
 }
 
 /** Writes whole lines and waits while the reader is behind, so that a slow pipe slows the batch instead of filling memory. */

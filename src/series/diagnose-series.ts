@@ -23,6 +23,7 @@ import { originLegSpec } from "../legs/origin-leg.js";
 import type { DiagnoseOptions, DiagnoseRequest } from "../options.js";
 import { legReport, notRunLegReport } from "../report/leg-report.js";
 import { type Bodies, redactDiagnosis } from "../report/redact-report.js";
+import { reportRequest, reportTarget } from "../report/report-target.js";
 import { resolutionReport } from "../report/resolution-report.js";
 import type { Interruption, NotChecked, Report } from "../report/schema.js";
 import { SCHEMA_VERSION } from "../report/schema-version.js";
@@ -117,24 +118,8 @@ export async function diagnoseSeries(
       kind: "report",
       schemaVersion: SCHEMA_VERSION,
       tool: { name: "diag520", version: VERSION },
-      target: {
-        hostname: request.hostname,
-        displayHostname: request.displayHostname,
-        origin: request.origin,
-        address: kept?.observation.spec.address ?? null,
-        scheme: request.scheme,
-        port: request.port,
-        path: request.path,
-        method: request.method,
-        sslMode,
-        http2ToOrigin: request.http2ToOrigin !== false,
-      },
-      request: {
-        method: wire.method,
-        path: wire.path,
-        httpVersion: "HTTP/1.1",
-        headers: wire.headers.map(([n, v]) => [n, v]),
-      },
+      target: reportTarget(request, kept?.observation.spec.address ?? null),
+      request: reportRequest(wire),
       startedAt: startedAt.toISOString(),
       durationMs: roundMs(monotonicMs() - started),
       complete: interruption === null,

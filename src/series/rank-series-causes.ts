@@ -7,11 +7,9 @@
  * failures come and go, so it changes nothing.
  */
 import { CAUSES_BY_FINDING, type CauseSupport, type Likelihood } from "../causes/cause-table.js";
-import { rankCauses } from "../causes/rank-causes.js";
+import { LIKELIHOOD_WEIGHT, rankCauses } from "../causes/rank-causes.js";
 import type { Finding } from "../findings/catalogue.js";
 import type { RankedCause } from "../report/schema.js";
-
-const WEIGHT: Record<Likelihood, number> = { high: 3, medium: 2, low: 1 };
 
 export function rankSeriesCauses(findings: readonly Finding[]): RankedCause[] {
   const rows = findings
@@ -27,12 +25,17 @@ export function rankSeriesCauses(findings: readonly Finding[]): RankedCause[] {
     .map((cause, order) => {
       const support = fromPatterns(cause);
       const best = support.reduce<Likelihood>(
-        (top, s) => (WEIGHT[s.likelihood] > WEIGHT[top] ? s.likelihood : top),
+        (top, s) => (LIKELIHOOD_WEIGHT[s.likelihood] > LIKELIHOOD_WEIGHT[top] ? s.likelihood : top),
         cause.likelihood,
       );
       const key = support.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...support.map((s) => s.position));
       return { cause: { ...cause, likelihood: best }, order, key };
     })
-    .sort((a, b) => WEIGHT[b.cause.likelihood] - WEIGHT[a.cause.likelihood] || a.key - b.key || a.order - b.order)
+    .sort(
+      (a, b) =>
+        LIKELIHOOD_WEIGHT[b.cause.likelihood] - LIKELIHOOD_WEIGHT[a.cause.likelihood] ||
+        a.key - b.key ||
+        a.order - b.order,
+    )
     .map(({ cause }, index) => ({ ...cause, rank: index + 1 }));
 }
